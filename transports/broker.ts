@@ -28,7 +28,9 @@ const NOT_AUTHORIZED = 5;
 const SERVER_UNAVAILABLE = 3;
 
 function refusal(message: string, returnCode: number): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  const error = new Error(message) as AuthenticateError;
+  error.returnCode = returnCode;
+  return error;
 }
 
 export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
