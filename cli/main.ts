@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The `cumulo` command: one sub-command per file (up, and later host, simulate).
+import { Command } from 'commander';
+import { upCommand } from './up.js';
+
+const program = new Command('cumulo')
+  .description('cumulo: an actor-model, OpenStack-shaped private cloud fabric')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program.addCommand(upCommand());
+
+await program.parseAsync(process.argv);
