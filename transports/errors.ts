@@ -38,16 +38,30 @@ export interface ErrorKind {
   is(value: unknown): value is ErrorValue;
 }
 
-/** Declares one error code with its HTTP status and retry hint. */
+const registry = new Map<string, ErrorKind>();
+
+/** Every code declared so far (docs/errors.md must list each; a test checks it). */
+export function registeredErrors(): ErrorKind[] {
+  return [...registry.values()];
+}
+
+/** Declares one error code with its HTTP status and retry hint. Codes are unique fabric-wide. */
 export function defineError(code: string, status: number, retryable = false): ErrorKind {
+  const existing = registry.get(code);
+  if (existing) {
+    if (existing.status !== status || existing.retryable !== retryable) throw new Error(`error code ${code} declared twice, differently`);
+    return existing;
+  }
   const make = (message: string, details?: Record<string, unknown>): ErrorValue =>
     details === undefined ? { code, message, status, retryable } : { code, message, status, retryable, details };
-  return Object.assign(make, {
+  const kind: ErrorKind = Object.assign(make, {
     code,
     status,
     retryable,
     is: (value: unknown): value is ErrorValue => isErrorValue(value) && value.code === code,
   });
+  registry.set(code, kind);
+  return kind;
 }
 
 export function isErrorValue(value: unknown): value is ErrorValue {
