@@ -1,0 +1,216 @@
+// The durable ActorStore on lmdb-js: one LMDB environment with three sub-databases (records,
+// shard epochs, reminders). A persist is a pair of conditional blocks that lmdb-js's write thread
+// evaluates inside its batched transaction: the record's version must be the expected revision and
+// the shard's epoch must not exceed the record's. Many persists share one commit; none waits
+// for a commit of its own, and each resolves once its commit is visible.
+//
+// Durability: a put resolves when its transaction has committed. The committed pages are then in
+// the OS page cache, which a killed process (kill -9) cannot lose; with the default
+// overlappingSync the fsync follows the commit and `flushed()` resolves once it is done, which is
+// what survives a power loss. We keep lmdb-js's safe defaults (sync on, no noSync/useWritemap).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { err, FabricError, ok, toErrorValue } from '../transports/errors.js';
+import type { ErrorValue, Result } from '../transports/errors.js';
+import type { ActorStore, PersistOptions, Reminder, StoredRecord } from './store.js';
+import {
+  checkKey,
+  checkOwner,
+  checkPersist,
+  checkReminder,
+  checkReminderId,
+  checkRemove,
+  checkShard,
+  compareReminders,
+  StoreBadInput,
+  StoreClosed,
+  StoreConflict,
+  StoreFenced,
+  StoreIo,
+} from './store-errors.js';
+
+export interface LmdbStoreOptions {
+  /** The data directory; created if missing. */
+  readonly path: string;
+  /** The environment's file name in the directory (`<name>.mdb`); default 'cumulo'. */
+  readonly name?: string;
+}
+
+/** What a shard's epoch entry holds; the epoch itself is the entry's LMDB version. */
+interface EpochEntry {
+  readonly owner: string;
+}
+
+/**
+ * lmdb-js's ifVersion as implemented (index.d.ts omits both): `null` asks that the entry not
+ * exist, and `ifLessThan` accepts any stored version up to the given one.
+ */
+type IfVersion = (key: string | number, version: number | null, writes: () => void, options?: { ifLessThan: boolean }) => Promise<boolean>;
+
+type ReminderKey = [key: string, name: string];
+
+export class LmdbStore implements ActorStore {
+  private readonly ifRecordVersion: IfVersion;
+  private readonly ifEpochAtMost: IfVersion;
+  /** Shards whose epoch entry exists: the fencing condition needs an entry to compare with. */
+  private readonly epochEntries = new Set<number>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly env: RootDatabase,
+    private readonly records: Database<StoredRecord, string>,
+    private readonly epochs: Database<EpochEntry, number>,
+    private readonly reminderDb: Database<Reminder, ReminderKey>,
+  ) {
+    this.ifRecordVersion = (records.ifVersion as unknown as IfVersion).bind(records);
+    this.ifEpochAtMost = (epochs.ifVersion as unknown as IfVersion).bind(epochs);
+    for (const shard of epochs.getKeys()) this.epochEntries.add(shard);
+  }
+
+  static open(options: LmdbStoreOptions): LmdbStore {
+    mkdirSync(options.path, { recursive: true });
+    const env = open({ path: join(options.path, `${options.name ?? 'cumulo'}.mdb`), maxDbs: 4 });
+    const records = env.openDB<StoredRecord, string>({ name: 'records', useVersions: true });
+    const epochs = env.openDB<EpochEntry, number>({ name: 'epochs', useVersions: true, keyEncoding: 'uint32' });
+    const reminders = env.openDB<Reminder, ReminderKey>({ name: 'reminders' });
+    return new LmdbStore(env, records, epochs, reminders);
+  }
+
+  load<S>(key: string): StoredRecord<S> | undefined {
+    this.throwIfUnusable(checkKey(key));
+    return this.records.get(key) as StoredRecord<S> | undefined;
+  }
+
+  persist<S>(key: string, record: StoredRecord<S>, options: PersistOptions): Promise<Result<void>> {
+    const invalid = this.closedError() ?? checkPersist(key, record, options);
+    if (invalid !== undefined) return Promise.resolve(err(invalid));
+    const { shard, expectedRevision } = options;
+    const epoch = record.epoch;
+    this.ensureEpochEntry(shard);
+    // Block order matters: lmdb-js evaluates a not-exists (null) condition even inside a failed
+    // outer block, so the revision block, which may use null, is the outer one.
+    let fenceHeld: Promise<boolean> | undefined;
+    let revisionHeld: Promise<boolean>;
+    try {
+      revisionHeld = this.ifRecordVersion(key, expectedRevision === 0 ? null : expectedRevision, () => {
+        fenceHeld = this.ifEpochAtMost(shard, epoch, () => void this.records.put(key, record, record.revision), { ifLessThan: true });
+      });
+    } catch (caught) {
+      // Encoding happens in put(), before anything is queued: nothing was written.
+      return Promise.resolve(err(StoreBadInput(`record cannot be stored: ${toErrorValue(caught).message}`)));
+    }
+    const fence = fenceHeld;
+    return revisionHeld.then(
+      async (revisionOk): Promise<Result<void>> => {
+        if (revisionOk && fence !== undefined && (await fence)) return ok(undefined);
+        // Report fencing first: a stale owner must stop, not reload and retry.
+        const current = this.readEpoch(shard);
+        if (current > epoch) return err(this.fenced(shard, epoch, current));
+        const stored = this.records.getEntry(key)?.version ?? 0;
+        return err(StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored }));
+      },
+      (caught: unknown) => err(StoreIo(toErrorValue(caught).message)),
+    );
+  }
+
+  remove(key: string, options: { readonly shard: number; readonly epoch: number }): Promise<Result<void>> {
+    const invalid = this.closedError() ?? checkRemove(key, options);
+    if (invalid !== undefined) return Promise.resolve(err(invalid));
+    const { shard, epoch } = options;
+    this.ensureEpochEntry(shard);
+    return this.ifEpochAtMost(shard, epoch, () => void this.records.remove(key), { ifLessThan: true }).then(
+      (held): Result<void> => (held ? ok(undefined) : err(this.fenced(shard, epoch, this.readEpoch(shard)))),
+      (caught: unknown) => err(StoreIo(toErrorValue(caught).message)),
+    );
+  }
+
+  shardEpoch(shard: number): number {
+    this.throwIfUnusable(checkShard(shard));
+    return this.readEpoch(shard);
+  }
+
+  async acquireShard(shard: number, owner: string): Promise<number> {
+    this.throwIfUnusable(checkShard(shard) ?? checkOwner(owner));
+    // An asynchronous transaction holds LMDB's write lock, which every process shares: two
+    // acquirers, here or elsewhere, always get distinct epochs.
+    const epoch = await this.write(() =>
+      this.epochs.transaction(() => {
+        const next = (this.epochs.getEntry(shard)?.version ?? 0) + 1;
+        void this.epochs.put(shard, { owner }, next);
+        return next;
+      }),
+    );
+    this.epochEntries.add(shard);
+    return epoch;
+  }
+
+  async putReminder(reminder: Reminder): Promise<void> {
+    this.throwIfUnusable(checkReminder(reminder));
+    const { key, name, dueAt, periodMs } = reminder;
+    const stored: Reminder = periodMs === undefined ? { key, name, dueAt } : { key, name, dueAt, periodMs };
+    await this.write(() => this.reminderDb.put([key, name], stored));
+  }
+
+  async deleteReminder(key: string, name: string): Promise<void> {
+    this.throwIfUnusable(checkReminderId(key, name));
+    await this.write(() => this.reminderDb.remove([key, name]));
+  }
+
+  reminders(): Reminder[] {
+    this.throwIfUnusable(undefined);
+    return Array.from(this.reminderDb.getRange(), ({ value }) => value).sort(compareReminders);
+  }
+
+  async flushed(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    await this.env.flushed;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.env.flushed;
+      await this.env.close();
+    })();
+    return this.closing;
+  }
+
+  /** The epoch entry is created (version 0, only if absent) in the same batch, ahead of the write. */
+  private ensureEpochEntry(shard: number): void {
+    if (this.epochEntries.has(shard)) return;
+    this.epochEntries.add(shard);
+    void this.ifEpochAtMost(shard, null, () => void this.epochs.put(shard, { owner: '' }, 0));
+  }
+
+  private readEpoch(shard: number): number {
+    return this.epochs.getEntry(shard)?.version ?? 0;
+  }
+
+  private fenced(shard: number, epoch: number, current: number): ErrorValue {
+    return StoreFenced(`shard ${shard} is at epoch ${current}; a write under epoch ${epoch} is refused`, { shard, epoch, current });
+  }
+
+  /** Runs a write, turning an engine failure into a thrown STORE_IO. */
+  private async write<T>(start: () => Promise<T>): Promise<T> {
+    try {
+      return await start();
+    } catch (caught) {
+      throw new FabricError(StoreIo(toErrorValue(caught).message));
+    }
+  }
+
+  private closedError(): ErrorValue | undefined {
+    return this.closing !== undefined ? StoreClosed('the store is closed') : undefined;
+  }
+
+  private throwIfUnusable(invalid: ErrorValue | undefined): void {
+    const error = this.closedError() ?? invalid;
+    if (error !== undefined) throw new FabricError(error);
+  }
+}
+
+/** Opens (or creates) the store in a data directory. */
+export function openLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
+  return Promise.resolve().then(() => LmdbStore.open(options));
+}
