@@ -80,6 +80,7 @@ export class LmdbStore implements ActorStore {
 
   load<S>(key: string): StoredRecord<S> | undefined {
     this.throwIfUnusable(checkKey(key));
+    this.freshSnapshot();
     return this.records.get(key) as StoredRecord<S> | undefined;
   }
 
@@ -106,6 +107,7 @@ export class LmdbStore implements ActorStore {
       async (revisionOk): Promise<Result<void>> => {
         if (revisionOk && fence !== undefined && (await fence)) return ok(undefined);
         // Report fencing first: a stale owner must stop, not reload and retry.
+        this.freshSnapshot();
         const current = this.readEpoch(shard);
         if (current > epoch) return err(this.fenced(shard, epoch, current));
         const stored = this.records.getEntry(key)?.version ?? 0;
@@ -121,13 +123,18 @@ export class LmdbStore implements ActorStore {
     const { shard, epoch } = options;
     this.ensureEpochEntry(shard);
     return this.ifEpochAtMost(shard, epoch, () => void this.records.remove(key), { ifLessThan: true }).then(
-      (held): Result<void> => (held ? ok(undefined) : err(this.fenced(shard, epoch, this.readEpoch(shard)))),
+      (held): Result<void> => {
+        if (held) return ok(undefined);
+        this.freshSnapshot();
+        return err(this.fenced(shard, epoch, this.readEpoch(shard)));
+      },
       (caught: unknown) => err(StoreIo(toErrorValue(caught).message)),
     );
   }
 
   shardEpoch(shard: number): number {
     this.throwIfUnusable(checkShard(shard));
+    this.freshSnapshot();
     return this.readEpoch(shard);
   }
 
@@ -160,6 +167,7 @@ export class LmdbStore implements ActorStore {
 
   reminders(): Reminder[] {
     this.throwIfUnusable(undefined);
+    this.freshSnapshot();
     return Array.from(this.reminderDb.getRange(), ({ value }) => value).sort(compareReminders);
   }
 
@@ -181,6 +189,14 @@ export class LmdbStore implements ActorStore {
     if (this.epochEntries.has(shard)) return;
     this.epochEntries.add(shard);
     void this.ifEpochAtMost(shard, null, () => void this.epochs.put(shard, { owner: '' }, 0));
+  }
+
+  /**
+   * lmdb-js keeps a read snapshot until the next timer turn or this instance's next commit;
+   * another process's (or instance's) commit is seen only after a reset.
+   */
+  private freshSnapshot(): void {
+    this.env.resetReadTxn();
   }
 
   private readEpoch(shard: number): number {
