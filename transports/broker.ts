@@ -2,7 +2,7 @@
 // (with Nagle left on, a QoS 1 round trip costs ~44 ms instead of ~0.1 ms), every connection is
 // authenticated and every publish and subscribe is checked against the principal's grants.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Aedes, type AuthenticateError } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Authenticator, Principal } from './broker-security.js';
 import { permits } from './broker-security.js';
 import { isErrorValue } from './errors.js';
@@ -23,6 +23,7 @@ export interface EmbeddedBroker {
 }
 
 /** CONNACK return codes (MQTT 3.1.1 §3.2.2.3); aedes declares them as a const enum. */
+const IDENTIFIER_REJECTED = 2;
 const BAD_CREDENTIALS = 4;
 const NOT_AUTHORIZED = 5;
 const SERVER_UNAVAILABLE = 3;
@@ -33,17 +34,31 @@ function refusal(message: string, returnCode: number): AuthenticateError {
   return error;
 }
 
+/** CONNACK code for a refusal by code (errors.md: UNAUTHORIZED, INVALID_CLIENT_ID, others). */
+function returnCodeOf(code: string): number {
+  if (code === 'UNAUTHORIZED') return BAD_CREDENTIALS;
+  if (code === 'INVALID_CLIENT_ID') return IDENTIFIER_REJECTED;
+  return NOT_AUTHORIZED;
+}
+
 export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroker> {
-  const principals = new Map<string, Principal>();
+  // Keyed by the connection, not its id: when a client id is taken over, the old connection's
+  // disconnect must not remove the new one's principal.
+  const principals = new WeakMap<Client, Principal>();
+  const clients = new Map<string, Client>();
+  const principalOf = (client: Client): Principal | undefined => principals.get(client);
   const aedes = await Aedes.createBroker({});
 
   aedes.authenticate = (client, username, password, done) => {
+    // A client id names the client's reply topic: wildcards or levels in it would widen grants.
+    if (/[+#/]/.test(client.id)) return done(refusal('client id must be a single topic level', IDENTIFIER_REJECTED), false);
     options.authenticator.authenticate(client.id, username, password).then(
       (result) => {
         if (isErrorValue(result)) {
-          done(refusal(result.message, result.code === 'UNAUTHORIZED' ? BAD_CREDENTIALS : NOT_AUTHORIZED), false);
+          done(refusal(result.message, returnCodeOf(result.code)), false);
         } else {
-          principals.set(client.id, result);
+          principals.set(client, result);
+          clients.set(client.id, client);
           done(null, true);
         }
       },
@@ -52,16 +67,21 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   };
   aedes.authorizePublish = (client, packet, done) => {
     if (client === null) return done(null); // the broker's own publishes (retained leases, wills)
-    const p = principals.get(client.id);
+    const p = principalOf(client);
+    // aedes closes the connection of a client whose publish is refused (MQTT 3.1.1 has no
+    // negative PUBACK); mosquitto drops it silently instead (docs/mqtt-security.md).
     if (packet.topic.startsWith('$SYS/') || !p || !permits(p.publish, packet.topic)) return done(new Error('publish not permitted'));
     done(null);
   };
   aedes.authorizeSubscribe = (client, sub, done) => {
-    const p = principals.get(client.id);
-    if (!p || !permits(p.subscribe, sub.topic)) return done(new Error('subscribe not permitted'), null);
+    const p = principalOf(client);
+    // A null subscription answers SUBACK 0x80 (failure, MQTT 3.1.1 §3.9.3) and keeps the connection.
+    if (!p || !permits(p.subscribe, sub.topic)) return done(null, null);
     done(null, sub);
   };
-  aedes.on('clientDisconnect', (client) => principals.delete(client.id));
+  aedes.on('clientDisconnect', (client) => {
+    if (clients.get(client.id) === client) clients.delete(client.id);
+  });
 
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -83,7 +103,10 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   return {
     port,
     url: `mqtt://${host}:${port}`,
-    principal: (clientId) => principals.get(clientId),
+    principal: (clientId) => {
+      const client = clients.get(clientId);
+      return client === undefined ? undefined : principalOf(client);
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
