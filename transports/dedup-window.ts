@@ -1,12 +1,12 @@
-// Remembers the replies of recently handled requests per (sender incarnation, topic), so that a
+// Remembers the replies of recently handled requests by (sender incarnation, topic, seq), so that a
 // request arriving again (resent after a reconnect, redelivered by the broker) is answered with the
-// reply it already got instead of being handled twice. Bounded twice: replies per pair, and pairs.
+// reply it already got instead of being handled twice. Bounded in entries, oldest forgotten first:
+// a resend comes within its request's deadline, so what matters is how recent an entry is, not
+// whose it is.
 
 export interface ReplyWindowOptions {
-  /** Pairs remembered; the least recently used is forgotten first. */
-  readonly maxPairs?: number;
-  /** Requests remembered per pair; the oldest is forgotten first. */
-  readonly perPair?: number;
+  /** Requests remembered over all senders; default 16384. */
+  readonly maxEntries?: number;
 }
 
 /** What became of a request seen again. */
@@ -24,32 +24,32 @@ interface Entry<R, W> {
   waiters: W[];
 }
 
-export const WINDOW_DEFAULTS = { maxPairs: 4096, perPair: 128 } as const;
+export const WINDOW_DEFAULTS = { maxEntries: 16384 } as const;
 
 /** R is the reply; W describes someone waiting for it (where to send it). */
 export class ReplyWindow<R, W> {
-  private readonly pairs = new Map<string, Map<number, Entry<R, W>>>();
-  private readonly maxPairs: number;
-  private readonly perPair: number;
+  /** Insertion order is the order requests began: the first key is the oldest. */
+  private readonly entries = new Map<string, Entry<R, W>>();
+  private readonly maxEntries: number;
 
   constructor(options: ReplyWindowOptions = {}) {
-    this.maxPairs = options.maxPairs ?? WINDOW_DEFAULTS.maxPairs;
-    this.perPair = options.perPair ?? WINDOW_DEFAULTS.perPair;
+    this.maxEntries = options.maxEntries ?? WINDOW_DEFAULTS.maxEntries;
   }
 
   /** Marks a request as being handled. */
   begin(sender: string, topic: string, seq: number): void {
-    const entries = this.pair(sender, topic, true);
-    entries.set(seq, { reply: undefined, done: false, waiters: [] });
-    if (entries.size > this.perPair) {
-      const oldest = entries.keys().next().value;
-      if (oldest !== undefined) entries.delete(oldest);
+    const key = entryKey(sender, topic, seq);
+    this.entries.delete(key);
+    this.entries.set(key, { reply: undefined, done: false, waiters: [] });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
     }
   }
 
   /** A request seen again: its reply, or a place in the queue for it, or nothing known. */
   repeat(sender: string, topic: string, seq: number, waiter: W): Repeat<R> {
-    const entry = this.pair(sender, topic, false)?.get(seq);
+    const entry = this.entries.get(entryKey(sender, topic, seq));
     if (!entry) return { kind: 'forgotten' };
     if (entry.done) return { kind: 'answered', reply: entry.reply as R };
     entry.waiters.push(waiter);
@@ -61,7 +61,7 @@ export class ReplyWindow<R, W> {
    * with it). A reply for a forgotten request is not stored.
    */
   complete(sender: string, topic: string, seq: number, reply: R): W[] {
-    const entry = this.pair(sender, topic, false)?.get(seq);
+    const entry = this.entries.get(entryKey(sender, topic, seq));
     if (!entry || entry.done) return [];
     entry.done = true;
     entry.reply = reply;
@@ -70,34 +70,12 @@ export class ReplyWindow<R, W> {
     return waiters;
   }
 
-  /** Number of requests remembered, over all pairs. */
-  size(): number {
-    let n = 0;
-    for (const entries of this.pairs.values()) n += entries.size;
-    return n;
+  /** Number of requests remembered. */
+  get size(): number {
+    return this.entries.size;
   }
+}
 
-  pairCount(): number {
-    return this.pairs.size;
-  }
-
-  private pair(sender: string, topic: string, create: true): Map<number, Entry<R, W>>;
-  private pair(sender: string, topic: string, create: false): Map<number, Entry<R, W>> | undefined;
-  private pair(sender: string, topic: string, create: boolean): Map<number, Entry<R, W>> | undefined {
-    const key = `${sender}\n${topic}`;
-    let entries = this.pairs.get(key);
-    if (entries) {
-      this.pairs.delete(key);
-      this.pairs.set(key, entries);
-      return entries;
-    }
-    if (!create) return undefined;
-    entries = new Map();
-    this.pairs.set(key, entries);
-    if (this.pairs.size > this.maxPairs) {
-      const oldest = this.pairs.keys().next().value;
-      if (oldest !== undefined) this.pairs.delete(oldest);
-    }
-    return entries;
-  }
+function entryKey(sender: string, topic: string, seq: number): string {
+  return `${sender}\n${topic}\n${seq}`;
 }

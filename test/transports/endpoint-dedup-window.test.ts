@@ -1,5 +1,5 @@
 // The reply window: a repeated request gets the reply already given, a repeat during handling
-// waits for it, and memory stays bounded per pair and in pairs.
+// waits for it, and memory stays bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplyWindow } from '../../transports/dedup-window.js';
@@ -29,27 +29,18 @@ void test('requests are remembered per (sender, topic), never across pairs', () 
   assert.equal(w.repeat('other', 't', 1, 'x').kind, 'forgotten');
 });
 
-void test('each pair keeps only its most recent requests', () => {
-  const w = new ReplyWindow<number, string>({ perPair: 3 });
-  for (let seq = 1; seq <= 5; seq++) {
-    w.begin('inc', 't', seq);
-    w.complete('inc', 't', seq, seq * 10);
-  }
-  assert.equal(w.size(), 3);
-  assert.equal(w.repeat('inc', 't', 2, 'x').kind, 'forgotten');
-  assert.deepEqual(w.repeat('inc', 't', 3, 'x'), { kind: 'answered', reply: 30 });
-  assert.deepEqual(w.complete('inc', 't', 1, 99), [], 'a reply for a forgotten request is not stored');
-  assert.equal(w.size(), 3);
-});
-
-void test('pairs are bounded, the least recently used forgotten first', () => {
-  const w = new ReplyWindow<string, string>({ maxPairs: 2 });
+void test('the window is bounded in entries over all senders, the oldest forgotten first', () => {
+  const w = new ReplyWindow<number, string>({ maxEntries: 3 });
   w.begin('a', 't', 1);
+  w.complete('a', 't', 1, 10);
   w.begin('b', 't', 1);
-  w.repeat('a', 't', 1, 'touch a'); // a is now more recent than b
-  w.begin('c', 't', 1);
-  assert.equal(w.pairCount(), 2);
-  assert.equal(w.repeat('b', 't', 1, 'x').kind, 'forgotten');
-  assert.equal(w.repeat('a', 't', 1, 'x').kind, 'waiting');
-  assert.equal(w.repeat('c', 't', 1, 'x').kind, 'waiting');
+  w.begin('a', 't', 2);
+  w.begin('c', 'u', 1);
+  assert.equal(w.size, 3);
+  assert.equal(w.repeat('a', 't', 1, 'x').kind, 'forgotten', 'the oldest entry went first');
+  assert.deepEqual(w.complete('a', 't', 1, 99), [], 'a reply for a forgotten request is not stored');
+  assert.equal(w.repeat('b', 't', 1, 'x').kind, 'waiting');
+  assert.equal(w.repeat('a', 't', 2, 'x').kind, 'waiting');
+  assert.equal(w.repeat('c', 'u', 1, 'x').kind, 'waiting');
+  assert.equal(w.size, 3);
 });

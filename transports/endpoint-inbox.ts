@@ -1,0 +1,241 @@
+// The serving side of an endpoint: every message for a served topic passes here, whether it came
+// through the broker or in memory. Malformed payloads are answered or counted, never handed on;
+// sequenced messages are put in order per (sender incarnation, topic); a repeated request gets the
+// reply it already got; a request past its deadline is answered TIMEOUT without being handled.
+import type { Clock } from './clock.js';
+import { decodeEnvelope, salvageReplyAddress, type WireFormat } from './codec.js';
+import { REPLY_TYPE, replyError, replyOk, type Envelope, type ReplyBody } from './envelope.js';
+import type { EndpointCounters } from './endpoint-stats.js';
+import type { Router } from './endpoint-router.js';
+import { ReplyWindow, type ReplyWindowOptions } from './dedup-window.js';
+import { Internal, Timeout, toErrorValue, type ErrorValue } from './errors.js';
+import { ReceiveOrder, type ReceiveOrderStats } from './sequencer.js';
+
+/** One message handed to a served handler. */
+export interface Delivery {
+  readonly envelope: Envelope;
+  /** The encoding it came in, and that its reply goes out in ('cbor' when handed over in memory). */
+  readonly format: WireFormat;
+  /** The concrete topic it was published to (a served filter may have wildcards). */
+  readonly topic: string;
+  /** 'local' when handed over in memory by the LocalDirectory, 'transport' through the broker. */
+  readonly via: 'local' | 'transport';
+  /** Whether the sender waits for a reply; reply() and fail() do nothing otherwise. */
+  readonly expectsReply: boolean;
+  /** Answers {type:'ok', body}. Only the first reply or fail of a delivery counts. */
+  reply(body: unknown): Promise<void>;
+  /** Answers {type:'error', error}. */
+  fail(error: ErrorValue): Promise<void>;
+}
+
+/** Handles the deliveries of a served filter; a throw or rejection is answered INTERNAL. */
+export type ServeHandler = (delivery: Delivery) => void | Promise<void>;
+
+export interface InboxOptions {
+  readonly clock: Clock;
+  readonly router: Router;
+  readonly counters: EndpointCounters;
+  /** The serving endpoint: replies carry its incarnation, and its client id when no address is known. */
+  readonly incarnation: string;
+  readonly clientId: string;
+  readonly order?: { readonly maxPairs?: number; readonly maxEarly?: number; readonly gapTimeoutMs?: number };
+  readonly replyWindow?: ReplyWindowOptions;
+  /** Hears handler failures (the supervisor's business); without it they are rethrown as uncaught. */
+  readonly onHandlerError?: (error: unknown, delivery: Delivery) => void;
+}
+
+interface Arrival {
+  readonly envelope: Envelope;
+  readonly format: WireFormat;
+  readonly topic: string;
+  readonly via: 'local' | 'transport';
+  readonly handler: ServeHandler;
+}
+
+/** Where one reply goes: the asker's reply topic and correlation id, in the request's encoding. */
+interface ReplyTarget {
+  readonly replyTo: string;
+  /** null when the asker sent none (a foreign client's fire-and-see request). */
+  readonly corr: string | null;
+  readonly to: string;
+  readonly from: string;
+  readonly format: WireFormat;
+}
+
+export class Inbox {
+  private readonly order: ReceiveOrder<Arrival>;
+  private readonly window: ReplyWindow<ReplyBody, ReplyTarget>;
+  private readonly counters: EndpointCounters;
+
+  constructor(private readonly options: InboxOptions) {
+    this.counters = options.counters;
+    this.window = new ReplyWindow(options.replyWindow);
+    this.order = new ReceiveOrder<Arrival>({
+      clock: options.clock,
+      ...options.order,
+      deliver: (arrival) => this.dispatch(arrival),
+      duplicate: (arrival) => this.repeated(arrival),
+    });
+  }
+
+  /** Bytes from the broker on a served topic. */
+  fromTransport(topic: string, payload: Uint8Array, handler: ServeHandler): void {
+    const decoded = decodeEnvelope(payload);
+    if (!decoded.ok) return this.malformed(payload, decoded.error);
+    const { envelope, format } = decoded.value;
+    this.accept({ envelope, format, topic, via: 'transport', handler });
+  }
+
+  /** An envelope handed over in memory by a sender of this process. */
+  fromLocal(envelope: Envelope, topic: string, handler: ServeHandler): void {
+    this.accept({ envelope, format: 'cbor', topic, via: 'local', handler });
+  }
+
+  orderStats(): ReceiveOrderStats {
+    return this.order.stats();
+  }
+
+  close(): void {
+    this.order.close();
+  }
+
+  private accept(arrival: Arrival): void {
+    const { envelope } = arrival;
+    if (envelope.type === REPLY_TYPE) {
+      // A reply published to a served topic is misaddressed; no handler expects one.
+      this.counters.malformedDropped++;
+      return;
+    }
+    if (isSequenced(envelope)) this.order.accept(envelope.inc, arrival.topic, envelope.seq, arrival);
+    else this.dispatch(arrival);
+  }
+
+  /** Hands an arrival to its handler, in order, once; or answers TIMEOUT if it came too late. */
+  private dispatch(arrival: Arrival): void {
+    const { envelope } = arrival;
+    const target = replyTarget(arrival);
+    if (target && isSequenced(envelope)) this.window.begin(envelope.inc, arrival.topic, envelope.seq);
+    if (envelope.deadline !== null && this.options.clock.now() >= envelope.deadline) {
+      this.counters.expired++;
+      if (target) void this.answer(arrival, target, replyError(Timeout('the deadline passed before the request was handled', { deadline: envelope.deadline })));
+      return;
+    }
+    let answered = false;
+    const respond = (body: ReplyBody): Promise<void> => {
+      if (answered || !target) return Promise.resolve();
+      answered = true;
+      return this.answer(arrival, target, body);
+    };
+    const delivery: Delivery = {
+      envelope,
+      format: arrival.format,
+      topic: arrival.topic,
+      via: arrival.via,
+      expectsReply: target !== undefined,
+      reply: (body) => respond(replyOk(body)),
+      fail: (error) => respond(replyError(error)),
+    };
+    this.counters.handled++;
+    try {
+      const result = arrival.handler(delivery);
+      if (result instanceof Promise) result.catch((e: unknown) => this.handlerFailed(e, delivery, respond));
+    } catch (e) {
+      this.handlerFailed(e, delivery, respond);
+    }
+  }
+
+  private handlerFailed(error: unknown, delivery: Delivery, respond: (body: ReplyBody) => Promise<void>): void {
+    this.counters.handlerErrors++;
+    const value = toErrorValue(error);
+    void respond(replyError(value.code === 'INTERNAL' ? value : Internal(`handler failed: ${value.message}`, { cause: value.code })));
+    if (this.options.onHandlerError) this.options.onHandlerError(error, delivery);
+    else
+      queueMicrotask(() => {
+        throw error;
+      });
+  }
+
+  /** A sequenced message seen again: not handled twice; a request gets its first reply again. */
+  private repeated(arrival: Arrival): void {
+    const target = replyTarget(arrival);
+    if (!target) {
+      this.counters.duplicatesDropped++;
+      return;
+    }
+    const { envelope } = arrival;
+    const seen = this.window.repeat(envelope.inc, arrival.topic, envelope.seq, target);
+    switch (seen.kind) {
+      case 'answered':
+        this.counters.duplicatesAnswered++;
+        this.send(target, seen.reply);
+        return;
+      case 'waiting':
+        // Answered by complete() when the handler replies.
+        this.counters.duplicatesAnswered++;
+        return;
+      case 'forgotten':
+        this.counters.duplicatesDropped++;
+        return;
+      default: {
+        const never: never = seen;
+        return never;
+      }
+    }
+  }
+
+  /** Sends the reply of a request, and again to every repeat of it that waited meanwhile. */
+  private answer(arrival: Arrival, target: ReplyTarget, body: ReplyBody): Promise<void> {
+    const { envelope } = arrival;
+    if (isSequenced(envelope)) {
+      for (const waiter of this.window.complete(envelope.inc, arrival.topic, envelope.seq, body)) this.send(waiter, body);
+    }
+    return this.sendAwaitable(target, body);
+  }
+
+  /** An undecodable payload: answered with the decode error if a reply address can be salvaged. */
+  private malformed(payload: Uint8Array, error: ErrorValue): void {
+    const salvaged = salvageReplyAddress(payload);
+    if (!salvaged) {
+      this.counters.malformedDropped++;
+      return;
+    }
+    this.counters.malformedAnswered++;
+    const self = this.options.clientId;
+    this.send({ replyTo: salvaged.replyTo, corr: salvaged.corr, to: salvaged.replyTo, from: self, format: salvaged.format }, replyError(error));
+  }
+
+  private send(target: ReplyTarget, body: ReplyBody): void {
+    void this.sendAwaitable(target, body);
+  }
+
+  /** Never rejects: a reply that cannot be sent is counted (the asker will time out or resend). */
+  private sendAwaitable(target: ReplyTarget, body: ReplyBody): Promise<void> {
+    const reply: Envelope = {
+      v: 1,
+      type: REPLY_TYPE,
+      to: target.to,
+      from: target.from,
+      replyTo: null,
+      corr: target.corr,
+      inc: this.options.incarnation,
+      seq: 0,
+      deadline: null,
+      token: null,
+      body,
+    };
+    return this.options.router.send(target.replyTo, reply, target.format).catch(() => {
+      this.counters.sendFailures++;
+    });
+  }
+}
+
+/** Sequenced messages carry a seq ≥ 1 (counted per sender incarnation and topic); 0 means unsequenced. */
+export function isSequenced(envelope: Envelope): boolean {
+  return envelope.seq > 0;
+}
+
+function replyTarget(arrival: Arrival): ReplyTarget | undefined {
+  const { envelope } = arrival;
+  if (envelope.replyTo === null) return undefined;
+  return { replyTo: envelope.replyTo, corr: envelope.corr, to: envelope.from, from: envelope.to, format: arrival.format };
+}
