@@ -8,7 +8,7 @@ import { REPLY_TYPE, replyError, replyOk, type Envelope, type ReplyBody } from '
 import type { EndpointCounters } from './endpoint-stats.js';
 import type { Router } from './endpoint-router.js';
 import { ReplyWindow, type ReplyWindowOptions } from './dedup-window.js';
-import { Internal, Timeout, toErrorValue, type ErrorValue } from './errors.js';
+import { FabricError, Internal, Timeout, toErrorValue, type ErrorValue } from './errors.js';
 import { ReceiveOrder, type ReceiveOrderStats } from './sequencer.js';
 
 /** One message handed to a served handler. */
@@ -28,7 +28,7 @@ export interface Delivery {
   fail(error: ErrorValue): Promise<void>;
 }
 
-/** Handles the deliveries of a served filter; a throw or rejection is answered INTERNAL. */
+/** Handles the deliveries of a served filter; a throw or rejection is answered INTERNAL (or a thrown FabricError's value). */
 export type ServeHandler = (delivery: Delivery) => void | Promise<void>;
 
 export interface InboxOptions {
@@ -146,8 +146,8 @@ export class Inbox {
 
   private handlerFailed(error: unknown, delivery: Delivery, respond: (body: ReplyBody) => Promise<void>): void {
     this.counters.handlerErrors++;
-    const value = toErrorValue(error);
-    void respond(replyError(value.code === 'INTERNAL' ? value : Internal(`handler failed: ${value.message}`, { cause: value.code })));
+    // A thrown FabricError carries the value its thrower meant; anything else is INTERNAL.
+    void respond(replyError(error instanceof FabricError ? error.value : Internal(`handler failed: ${toErrorValue(error).message}`)));
     if (this.options.onHandlerError) this.options.onHandlerError(error, delivery);
     else
       queueMicrotask(() => {
