@@ -20,7 +20,7 @@ export interface ApiServer {
 }
 
 export async function startApi(options: ApiOptions): Promise<ApiServer> {
-  const fastify = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger });
+  const fastify = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) });
   fastify.get('/healthz', async (_req, reply) => {
     const ready = options.ready();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });

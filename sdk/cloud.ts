@@ -117,15 +117,20 @@ export class Cloud {
   }
 
   private async shutdown(): Promise<void> {
+    // Order matters: stop taking work, finish what was taken (its replies still need the
+    // broker), persist, and only then close the broker, last.
     this.accepting = false;
+    this.log.info({ phase: 'draining', pending: this.node.pending }, 'shutdown');
     await this.api?.close();
     await this.node.drain();
+    this.log.info({ phase: 'drained' }, 'shutdown');
     await this.system.stop();
     await this.endpoint.close();
     await this.transport.close();
     await this.store.close();
+    this.log.info({ phase: 'persisted' }, 'shutdown');
     await this.broker.close();
-    this.log.info('cumulo stopped');
+    this.log.info({ phase: 'broker-closed' }, 'shutdown');
     this.log.flush();
     if (this.ephemeral) rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -54,13 +54,12 @@ export class FabricNode {
 
   private async takeShards(shards: readonly number[]): Promise<void> {
     const { store, endpoint, transport, nodeId, clock } = this.options;
-    for (const shard of shards) {
-      // The epoch is taken before serving: from here on a former owner's writes are refused.
-      const epoch = await store.acquireShard(shard, nodeId);
-      const lease: ShardLease = { shard, owner: nodeId, epoch, since: clock.now() };
-      this.leases.push(lease);
-      this.unserve.push(await endpoint.serve(topics.mailbox(shard), (d) => this.handle(d)));
-    }
+    // Epochs are taken before serving: from here on a former owner's writes are refused. All
+    // shards at once, so the store groups the epoch writes into a few commits.
+    const epochs = await Promise.all(shards.map((shard) => store.acquireShard(shard, nodeId)));
+    const since = clock.now();
+    shards.forEach((shard, i) => this.leases.push({ shard, owner: nodeId, epoch: epochs[i]!, since }));
+    this.unserve.push(...(await Promise.all(shards.map((shard) => endpoint.serve(topics.mailbox(shard), (d) => this.handle(d))))));
     await Promise.all(
       this.leases.map((lease) => transport.publish(topics.lease(lease.shard), Buffer.from(JSON.stringify(lease)), { qos: 1, retain: true })),
     );
