@@ -20,7 +20,8 @@ export interface ApiServer {
 }
 
 export async function startApi(options: ApiOptions): Promise<ApiServer> {
-  const fastify = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) });
+  const loggerInstance: FastifyBaseLogger = options.logger.child({ component: 'api' });
+  const fastify = Fastify({ loggerInstance });
   fastify.get('/healthz', async (_req, reply) => {
     const ready = options.ready();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
