@@ -28,23 +28,28 @@ export const WINDOW_DEFAULTS = { maxEntries: 16384 } as const;
 
 /** R is the reply; W describes someone waiting for it (where to send it). */
 export class ReplyWindow<R, W> {
-  /** Insertion order is the order requests began: the first key is the oldest. */
   private readonly entries = new Map<string, Entry<R, W>>();
-  private readonly maxEntries: number;
+  /**
+   * Keys in the order their requests began, as a ring: the slot to overwrite next holds the oldest.
+   * (Evicting through the Map's own order would make V8 skip a growing run of deleted slots.)
+   */
+  private readonly ring: Array<string | undefined>;
+  private next = 0;
 
   constructor(options: ReplyWindowOptions = {}) {
-    this.maxEntries = options.maxEntries ?? WINDOW_DEFAULTS.maxEntries;
+    this.ring = new Array<string | undefined>(Math.max(1, options.maxEntries ?? WINDOW_DEFAULTS.maxEntries));
   }
 
-  /** Marks a request as being handled. */
-  begin(sender: string, topic: string, seq: number): void {
+  /** Marks a request as being handled; false when it is already known (a repeat). */
+  begin(sender: string, topic: string, seq: number): boolean {
     const key = entryKey(sender, topic, seq);
-    this.entries.delete(key);
+    if (this.entries.has(key)) return false;
+    const oldest = this.ring[this.next];
+    if (oldest !== undefined) this.entries.delete(oldest);
+    this.ring[this.next] = key;
+    this.next = (this.next + 1) % this.ring.length;
     this.entries.set(key, { reply: undefined, done: false, waiters: [] });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    return true;
   }
 
   /** A request seen again: its reply, or a place in the queue for it, or nothing known. */

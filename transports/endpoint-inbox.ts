@@ -114,40 +114,28 @@ export class Inbox {
   private dispatch(arrival: Arrival): void {
     const { envelope } = arrival;
     const target = replyTarget(arrival);
-    if (target && isSequenced(envelope)) this.window.begin(envelope.inc, arrival.topic, envelope.seq);
+    // A request the window already knows (its pair was forgotten by the order, not by the window)
+    // is a repeat all the same.
+    if (target && isSequenced(envelope) && !this.window.begin(envelope.inc, arrival.topic, envelope.seq)) return this.repeated(arrival);
     if (envelope.deadline !== null && this.options.clock.now() >= envelope.deadline) {
       this.counters.expired++;
       if (target) void this.answer(arrival, target, replyError(Timeout('the deadline passed before the request was handled', { deadline: envelope.deadline })));
       return;
     }
-    let answered = false;
-    const respond = (body: ReplyBody): Promise<void> => {
-      if (answered || !target) return Promise.resolve();
-      answered = true;
-      return this.answer(arrival, target, body);
-    };
-    const delivery: Delivery = {
-      envelope,
-      format: arrival.format,
-      topic: arrival.topic,
-      via: arrival.via,
-      expectsReply: target !== undefined,
-      reply: (body) => respond(replyOk(body)),
-      fail: (error) => respond(replyError(error)),
-    };
+    const delivery = new InboxDelivery(this, arrival, target);
     this.counters.handled++;
     try {
       const result = arrival.handler(delivery);
-      if (result instanceof Promise) result.catch((e: unknown) => this.handlerFailed(e, delivery, respond));
+      if (result instanceof Promise) result.catch((e: unknown) => this.handlerFailed(e, delivery));
     } catch (e) {
-      this.handlerFailed(e, delivery, respond);
+      this.handlerFailed(e, delivery);
     }
   }
 
-  private handlerFailed(error: unknown, delivery: Delivery, respond: (body: ReplyBody) => Promise<void>): void {
+  private handlerFailed(error: unknown, delivery: InboxDelivery): void {
     this.counters.handlerErrors++;
     // A thrown FabricError carries the value its thrower meant; anything else is INTERNAL.
-    void respond(replyError(error instanceof FabricError ? error.value : Internal(`handler failed: ${toErrorValue(error).message}`)));
+    void delivery.fail(error instanceof FabricError ? error.value : Internal(`handler failed: ${toErrorValue(error).message}`));
     if (this.options.onHandlerError) this.options.onHandlerError(error, delivery);
     else
       queueMicrotask(() => {
@@ -184,7 +172,7 @@ export class Inbox {
   }
 
   /** Sends the reply of a request, and again to every repeat of it that waited meanwhile. */
-  private answer(arrival: Arrival, target: ReplyTarget, body: ReplyBody): Promise<void> {
+  answer(arrival: Arrival, target: ReplyTarget, body: ReplyBody): Promise<void> {
     const { envelope } = arrival;
     if (isSequenced(envelope)) {
       for (const waiter of this.window.complete(envelope.inc, arrival.topic, envelope.seq, body)) this.send(waiter, body);
@@ -226,6 +214,47 @@ export class Inbox {
     return this.options.router.send(target.replyTo, reply, target.format).catch(() => {
       this.counters.sendFailures++;
     });
+  }
+}
+
+/** A delivery's answers go once, through the inbox that made it (a class: no closures per message). */
+class InboxDelivery implements Delivery {
+  private answered = false;
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly arrival: Arrival,
+    private readonly target: ReplyTarget | undefined,
+  ) {}
+
+  get envelope(): Envelope {
+    return this.arrival.envelope;
+  }
+  get format(): WireFormat {
+    return this.arrival.format;
+  }
+  get topic(): string {
+    return this.arrival.topic;
+  }
+  get via(): 'local' | 'transport' {
+    return this.arrival.via;
+  }
+  get expectsReply(): boolean {
+    return this.target !== undefined;
+  }
+
+  reply(body: unknown): Promise<void> {
+    return this.respond(replyOk(body));
+  }
+
+  fail(error: ErrorValue): Promise<void> {
+    return this.respond(replyError(error));
+  }
+
+  private respond(body: ReplyBody): Promise<void> {
+    if (this.answered || !this.target) return Promise.resolve();
+    this.answered = true;
+    return this.inbox.answer(this.arrival, this.target, body);
   }
 }
 

@@ -66,6 +66,8 @@ export class ReceiveOrder<T> {
   private skippedCount = 0;
   private lateCount = 0;
   private evictedCount = 0;
+  private lastKey: string | undefined;
+  private lastState: PairState<T> | undefined;
 
   constructor(private readonly options: ReceiveOrderOptions<T>) {
     this.maxPairs = options.maxPairs ?? RECEIVE_DEFAULTS.maxPairs;
@@ -103,18 +105,25 @@ export class ReceiveOrder<T> {
   close(): void {
     for (const state of this.pairs.values()) state.timer?.cancel();
     this.pairs.clear();
+    this.lastKey = undefined;
+    this.lastState = undefined;
     this.heldCount = 0;
   }
 
   private touch(key: string): PairState<T> {
+    // The pair of the previous message is already the most recently used: nothing to move.
+    if (key === this.lastKey && this.lastState) return this.lastState;
     let state = this.pairs.get(key);
+    this.lastKey = key;
     if (state) {
+      this.lastState = state;
       // Map order is insertion order: re-inserting makes it the most recently used.
       this.pairs.delete(key);
       this.pairs.set(key, state);
       return state;
     }
     state = { next: 1, early: new Map(), timer: undefined, skipped: [] };
+    this.lastState = state;
     this.pairs.set(key, state);
     if (this.pairs.size > this.maxPairs) this.evictOldest();
     return state;

@@ -1,0 +1,238 @@
+// An ask through the fabric (endpoint A asks endpoint B over two MQTT connections, so through the
+// broker, never local delivery) versus a raw mqtt.js request/reply between two clients on the same
+// broker with a hand-rolled correlation id, same body, same QoS 1, noDelay on both: p50 and p99
+// of sequential requests, and throughput with 100 in flight. Goals: p50 ratio <= 1.25, p99 ratio
+// <= 1.5, throughput >= 0.8x raw. Runs on the embedded aedes and on mosquitto.
+//   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--requests N] [--inflight N]
+import { createConnection } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { encode as cborEncode } from 'cbor-x';
+import * as hdr from 'hdr-histogram-js';
+import { MqttClient } from 'mqtt';
+import { allowAll } from '../transports/allow-all.js';
+import { startBroker } from '../transports/broker.js';
+import { wallClock } from '../transports/clock.js';
+import { createEndpoint, type Endpoint } from '../transports/endpoint.js';
+import { newId } from '../transports/ids.js';
+import { connectMqtt } from '../transports/mqtt-transport.js';
+import { topics } from '../transports/topics.js';
+import type { Transport } from '../transports/transport.js';
+import { startMosquitto } from '../test/helpers/mosquitto.js';
+
+type BrokerKind = 'aedes' | 'mosquitto';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const BROKERS: BrokerKind[] = option('broker', 'both') === 'both' ? ['aedes', 'mosquitto'] : [option('broker', 'aedes') as BrokerKind];
+const SEQUENTIAL = Number(option('requests', '4000'));
+const IN_FLIGHT = Number(option('inflight', '100'));
+const THROUGHPUT_REQUESTS = 20 * 1_000;
+const WARMUP = 1_000;
+const ROUNDS = 4;
+const GOALS = { p50: 1.25, p99: 1.5, throughput: 0.8 } as const;
+
+/** The request body, the same on both sides: about 200 bytes once encoded. */
+const BODY = {
+  name: 'vm-web-0042',
+  flavor: { vcpus: 2, ramMb: 4096, diskGb: 40 },
+  image: '4b8e2c6f-37a1-4d2e-9a0b-5c1d7e3f9a21',
+  network: 'net-private-01',
+  zone: 'nova',
+  tags: ['web', 'prod', 'eu-west'],
+  userData: 'IyEvYmluL3NoCmVjaG8gaGVsbG8K',
+  metadata: { owner: 'team-a', tier: 'frontend' },
+};
+
+/** One side of the comparison: sends one request and resolves with its reply. */
+interface Side {
+  readonly name: string;
+  request(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Broker {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+async function startBrokerOf(kind: BrokerKind): Promise<Broker> {
+  if (kind === 'aedes') {
+    const b = await startBroker({ port: 0, authenticator: allowAll });
+    return { url: b.url, stop: () => b.close() };
+  }
+  const m = await startMosquitto();
+  return { url: m.url, stop: () => m.stop() };
+}
+
+/**
+ * The fabric side. SEAM: today B is a bare endpoint whose handler answers at once; once the actor
+ * runtime is the thing to measure, serve the shard from a FabricNode and ask an actor's address
+ * instead: only this function changes.
+ */
+async function cumuloSide(url: string): Promise<Side> {
+  const transports: Transport[] = [await connectMqtt({ url }), await connectMqtt({ url })];
+  const [ta, tb] = transports as [Transport, Transport];
+  const asker: Endpoint = await createEndpoint({ transport: ta, clock: wallClock });
+  const server: Endpoint = await createEndpoint({ transport: tb, clock: wallClock });
+  const topic = topics.mailboxOf('bench', 'echo-1');
+  await server.serve(topic, (d) => void d.reply(d.envelope.body));
+  return {
+    name: 'cumulo',
+    request: async () => {
+      const r = await asker.ask(topic, 'bench/echo-1', 'echo', BODY);
+      if (!r.ok) throw new Error(`ask failed: ${r.error.code} ${r.error.message}`);
+    },
+    close: async () => {
+      await asker.close();
+      await server.close();
+      await Promise.all(transports.map((t) => t.close()));
+    },
+  };
+}
+
+/** A bare mqtt.js client with Nagle off, as the fabric's transport connects. */
+function rawClient(url: string): Promise<MqttClient> {
+  const { hostname, port } = new URL(url);
+  const client = new MqttClient(() => createConnection({ host: hostname, port: Number(port), noDelay: true }), {
+    protocolVersion: 4,
+    clientId: `raw-${newId()}`,
+    clean: true,
+    reconnectPeriod: 0,
+    manualConnect: true,
+  });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+    client.connect();
+  });
+}
+
+/** The anchor: requests carry a 16-byte correlation id before the body; the responder echoes. */
+async function rawSide(url: string): Promise<Side> {
+  const [requester, responder] = [await rawClient(url), await rawClient(url)];
+  const requestTopic = 'raw/request';
+  const replyTopic = `raw/reply/${requester.options.clientId}`;
+  const body = cborEncode(BODY);
+  const waiting = new Map<string, () => void>();
+  responder.on('message', (_topic, payload) => {
+    responder.publish(replyTopic, payload, { qos: 1 });
+  });
+  requester.on('message', (_topic, payload) => {
+    const corr = payload.subarray(0, 16).toString('hex');
+    const resolve = waiting.get(corr);
+    waiting.delete(corr);
+    resolve?.();
+  });
+  await new Promise<void>((resolve, reject) => responder.subscribe(requestTopic, { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+  await new Promise<void>((resolve, reject) => requester.subscribe(replyTopic, { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+  return {
+    name: 'raw',
+    request: () =>
+      new Promise<void>((resolve) => {
+        const corr = Buffer.from(newId(), 'hex');
+        waiting.set(corr.toString('hex'), resolve);
+        requester.publish(requestTopic, Buffer.concat([corr, body]), { qos: 1 });
+      }),
+    close: async () => {
+      await Promise.all([requester, responder].map((c) => new Promise<void>((resolve) => c.end(false, () => resolve()))));
+    },
+  };
+}
+
+function histogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+async function sequential(side: Side, n: number, into: hdr.Histogram | undefined): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    await side.request();
+    into?.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
+  }
+}
+
+/** Requests per second with `inFlight` outstanding at all times. */
+async function throughput(side: Side, total: number, inFlight: number): Promise<number> {
+  let issued = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (issued < total) {
+      issued++;
+      await side.request();
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return total / ((performance.now() - start) / 1000);
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+async function measure(kind: BrokerKind) {
+  const broker = await startBrokerOf(kind);
+  const sides = [await rawSide(broker.url), await cumuloSide(broker.url)];
+  const latency = new Map(sides.map((s) => [s.name, histogram()]));
+  const rates = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+  try {
+    for (const side of sides) {
+      await sequential(side, WARMUP, undefined);
+      await throughput(side, THROUGHPUT_REQUESTS / 4, IN_FLIGHT);
+    }
+    // Rounds alternate the sides so that drift (CPU frequency, GC, broker state) hits both alike.
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+        gc();
+        await sequential(side, SEQUENTIAL / ROUNDS, latency.get(side.name));
+        gc();
+        rates.get(side.name)!.push(await throughput(side, THROUGHPUT_REQUESTS / ROUNDS, IN_FLIGHT));
+      }
+    }
+  } finally {
+    for (const side of sides) await side.close();
+    await broker.stop();
+  }
+  const figures = (name: string) => {
+    const h = latency.get(name)!;
+    return { p50_us: h.getValueAtPercentile(50), p99_us: h.getValueAtPercentile(99), max_us: h.maxValue, throughput_rps: Math.round(median(rates.get(name)!)) };
+  };
+  const raw = figures('raw');
+  const cumulo = figures('cumulo');
+  const result = {
+    ratio: round(cumulo.p50_us / raw.p50_us),
+    ratio_p99: round(cumulo.p99_us / raw.p99_us),
+    throughput_ratio: round(cumulo.throughput_rps / raw.throughput_rps),
+    cumulo,
+    raw,
+  };
+  const met = result.ratio <= GOALS.p50 && result.ratio_p99 <= GOALS.p99 && result.throughput_ratio >= GOALS.throughput;
+  console.log(
+    `${kind.padEnd(9)} p50 ${cumulo.p50_us}us vs ${raw.p50_us}us (x${result.ratio}), p99 ${cumulo.p99_us}us vs ${raw.p99_us}us (x${result.ratio_p99}), ` +
+      `${cumulo.throughput_rps} vs ${raw.throughput_rps} req/s with ${IN_FLIGHT} in flight (x${result.throughput_ratio}) ${met ? 'goals met' : 'GOALS MISSED'}`,
+  );
+  return { ...result, goals_met: met };
+}
+
+const results: Partial<Record<BrokerKind, Awaited<ReturnType<typeof measure>>>> = {};
+for (const kind of BROKERS) results[kind] = await measure(kind);
+const primary = results[BROKERS[0]!]!;
+console.log(
+  `RESULT ${JSON.stringify({
+    bench: 'transport',
+    broker: BROKERS[0],
+    ratio: primary.ratio,
+    ratio_p99: primary.ratio_p99,
+    throughput_ratio: primary.throughput_ratio,
+    goals: GOALS,
+    goals_met: Object.values(results).every((r) => r.goals_met),
+    sequential_requests: SEQUENTIAL,
+    in_flight: IN_FLIGHT,
+    ...results,
+  })}`,
+);
