@@ -24,6 +24,9 @@ export type {
 } from './types.js';
 export type { InspectionEvent, InspectionListener, InspectionType } from './inspection.js';
 export type { EscalatedEvent } from './supervisor.js';
+export { logInspection } from './inspection-log.js';
+export { attachMetrics } from './inspection-metrics.js';
+export type { MetricsSource } from './inspection-metrics.js';
 export { backoffDelay, seededRandom } from './backoff.js';
 export {
   ActorBadName,

@@ -203,6 +203,13 @@ export class ActorSystem implements Directory {
     return n;
   }
 
+  /** Active virtual actors per registered kind. */
+  activeCounts(): ReadonlyMap<string, number> {
+    const counts = new Map<string, number>();
+    for (const [name, kind] of this.kinds) counts.set(name, kind.active.size);
+    return counts;
+  }
+
   /** Runs one passivation scan now (the periodic one calls this); returns how many were passivated. */
   passivateIdle(): number {
     const now = this.clock.now();
