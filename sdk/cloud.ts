@@ -80,12 +80,14 @@ export class Cloud {
     });
     const broker = await startBroker({ port: options.mqttPort ?? 0, authenticator });
     const store = await openLmdbStore({ path: join(dataDir, 'store') });
-    const system = createActorSystem({ clock, store });
+    let node: FabricNode | undefined;
+    // Actors write under the node's lease epochs, so a node that lost a shard is fenced.
+    const system = createActorSystem({ clock, store, shardEpoch: (shard) => node?.epochOf(shard) ?? 0 });
     unwrap(system.register(hostKind));
 
     const transport = await connectMqtt({ url: broker.url, clientId: nodeId, username: nodeId, password: nodePassword });
     const endpoint = await createEndpoint({ transport, clock, directory: new LocalDirectory() });
-    const node = await FabricNode.start({ nodeId, system, endpoint, transport, store, clock });
+    node = await FabricNode.start({ nodeId, system, endpoint, transport, store, clock });
     await registerHosts(system, options.hosts ?? 3);
 
     const cloud: Cloud = new Cloud(dataDir, ephemeral, log, metrics, credentials, broker, store, system, transport, endpoint, node, undefined);

@@ -1,12 +1,14 @@
 // A fabric node: the bridge between the network and the actor runtime. It takes ownership of
 // mailbox shards (a new epoch each, written to the store and published as a retained lease),
 // serves their topics through an Endpoint, and hands each envelope to the actor it addresses.
-// drain() stops taking new requests and waits for those in flight, for a clean shutdown.
+// It lets a shard go when another node publishes a newer lease for it or the store fences a
+// write; drain() stops taking requests and waits for those in flight, for a clean shutdown.
 import type { Clock } from '../transports/clock.js';
 import type { Delivery, Endpoint } from '../transports/endpoint.js';
 import { BadRequest, defineError, type ErrorValue, type Result } from '../transports/errors.js';
-import { SHARDS, topics } from '../transports/topics.js';
+import { ROOT, SHARDS, topics } from '../transports/topics.js';
 import type { Transport } from '../transports/transport.js';
+import { StoreFenced } from './store-errors.js';
 import type { ActorStore } from './store.js';
 import type { ActorSystem } from './system.js';
 
@@ -17,12 +19,14 @@ export interface FabricNodeOptions {
   readonly nodeId: string;
   readonly system: ActorSystem;
   readonly endpoint: Endpoint;
-  /** Publishes the retained leases (JSON, so any client can read who owns a shard). */
+  /** Publishes and watches the retained leases (JSON, so any client can read who owns a shard). */
   readonly transport: Transport;
   readonly store: ActorStore;
   readonly clock: Clock;
   /** The shards this node owns (default: all of them, a single-node fabric). */
   readonly shards?: readonly number[];
+  /** Told when the node lets a shard go to a newer owner. */
+  readonly onShardLost?: (shard: number, by: ShardLease | 'fenced') => void;
 }
 
 /** The retained lease of a shard, on topics.lease(shard). */
@@ -33,16 +37,21 @@ export interface ShardLease {
   readonly since: number;
 }
 
+interface Owned {
+  readonly lease: ShardLease;
+  readonly unserve: () => Promise<void>;
+}
+
 export class FabricNode {
-  private readonly unserve: (() => Promise<void>)[] = [];
+  private readonly owned = new Map<number, Owned>();
   private readonly inFlight = new Set<Promise<void>>();
   private draining = false;
-  readonly leases: ShardLease[] = [];
 
   private constructor(private readonly options: FabricNodeOptions) {}
 
   static async start(options: FabricNodeOptions): Promise<FabricNode> {
     const node = new FabricNode(options);
+    await options.transport.subscribe(`${ROOT}/lease/+`, (_topic, payload) => node.heardLease(payload));
     await node.takeShards(options.shards ?? Array.from({ length: SHARDS }, (_, i) => i));
     return node;
   }
@@ -52,25 +61,65 @@ export class FabricNode {
     return this.inFlight.size;
   }
 
+  /**
+   * The epoch this node writes shard `shard` under: its lease's, or 0 when it does not own the
+   * shard, so the store refuses the write. Give it to the ActorSystem as its `shardEpoch`: the
+   * store's current epoch would let a node that lost a shard keep writing.
+   */
+  epochOf(shard: number): number {
+    return this.owned.get(shard)?.lease.epoch ?? 0;
+  }
+
+  /** The leases this node holds now. */
+  get leases(): ShardLease[] {
+    return [...this.owned.values()].map((o) => o.lease);
+  }
+
   private async takeShards(shards: readonly number[]): Promise<void> {
     const { store, endpoint, transport, nodeId, clock } = this.options;
     // Epochs are taken before serving: from here on a former owner's writes are refused. All
     // shards at once, so the store groups the epoch writes into a few commits.
     const epochs = await Promise.all(shards.map((shard) => store.acquireShard(shard, nodeId)));
     const since = clock.now();
-    shards.forEach((shard, i) => this.leases.push({ shard, owner: nodeId, epoch: epochs[i]!, since }));
-    this.unserve.push(...(await Promise.all(shards.map((shard) => endpoint.serve(topics.mailbox(shard), (d) => this.handle(d))))));
     await Promise.all(
-      this.leases.map((lease) => transport.publish(topics.lease(lease.shard), Buffer.from(JSON.stringify(lease)), { qos: 1, retain: true })),
+      shards.map(async (shard, i) => {
+        const lease: ShardLease = { shard, owner: nodeId, epoch: epochs[i]!, since };
+        const unserve = await endpoint.serve(topics.mailbox(shard), (d) => this.handle(d, shard));
+        this.owned.set(shard, { lease, unserve });
+        await transport.publish(topics.lease(shard), Buffer.from(JSON.stringify(lease)), { qos: 1, retain: true });
+      }),
     );
   }
 
-  private handle(d: Delivery): void {
+  private heardLease(payload: Uint8Array): void {
+    let lease: unknown;
+    try {
+      lease = JSON.parse(Buffer.from(payload).toString('utf8'));
+    } catch {
+      return; // not ours to judge: only nodes may publish leases (broker ACL)
+    }
+    if (!isLease(lease)) return;
+    const mine = this.owned.get(lease.shard);
+    if (mine !== undefined && lease.owner !== this.options.nodeId && lease.epoch > mine.lease.epoch) this.release(lease.shard, lease);
+  }
+
+  private release(shard: number, by: ShardLease | 'fenced'): void {
+    const mine = this.owned.get(shard);
+    if (mine === undefined) return;
+    this.owned.delete(shard);
+    void mine.unserve();
+    this.options.onShardLost?.(shard, by);
+  }
+
+  private handle(d: Delivery, shard: number): void {
     if (this.draining) {
       void d.fail(Draining('the node is shutting down; send again to the next owner'));
       return;
     }
-    const work = this.dispatch(d).then((result) => (result.ok ? d.reply(result.value) : d.fail(result.error)));
+    const work = this.dispatch(d).then((result) => {
+      if (!result.ok && StoreFenced.is(result.error)) this.release(shard, 'fenced');
+      return result.ok ? d.reply(result.value) : d.fail(result.error);
+    });
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
@@ -97,8 +146,17 @@ export class FabricNode {
   async drain(): Promise<void> {
     this.draining = true;
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    await Promise.all(this.unserve.splice(0).map((u) => u()));
+    const owned = [...this.owned.values()];
+    this.owned.clear();
+    await Promise.all(owned.map((o) => o.unserve()));
+    await this.options.transport.unsubscribe(`${ROOT}/lease/+`);
   }
+}
+
+function isLease(x: unknown): x is ShardLease {
+  if (typeof x !== 'object' || x === null) return false;
+  const l = x as Record<string, unknown>;
+  return Number.isInteger(l.shard) && typeof l.owner === 'string' && Number.isInteger(l.epoch) && typeof l.since === 'number';
 }
 
 function failed(error: ErrorValue): Promise<Result<unknown>> {
