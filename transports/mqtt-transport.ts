@@ -1,0 +1,303 @@
+// The MQTT transport: mqtt.js 5 speaking MQTT 3.1.1 (aedes 1.x speaks nothing newer) over a TCP
+// socket with Nagle off. It owns reconnection: after every reconnect it re-subscribes all of its
+// filters, and only then releases the QoS 1 publishes that were issued while it was offline.
+import { randomUUID } from 'node:crypto';
+import { createConnection } from 'node:net';
+import { MqttClient, type IClientOptions, type ISubscriptionGrant } from 'mqtt';
+import { BadRequest, FabricError, Forbidden, Unauthorized, Unavailable, type ErrorValue } from './errors.js';
+import { FilterIndex, isValidFilter, isValidTopic } from './topic-matcher.js';
+import type { MessageHandler, PublishOptions, Qos, Transport, TransportStatus } from './transport.js';
+
+export interface MqttTransportOptions {
+  /** mqtt://host:port (or tcp://). */
+  readonly url: string;
+  readonly clientId?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Delay between reconnect attempts, ms; default 100. */
+  readonly reconnectPeriodMs?: number;
+  /** Limit for TCP connect + CONNACK, ms; default 5000. */
+  readonly connectTimeoutMs?: number;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Inflight extends Waiter {
+  /** Settles with the publish, either way. */
+  readonly settled: Promise<unknown>;
+}
+
+interface Subscription {
+  readonly handler: MessageHandler;
+  readonly qos: Qos;
+}
+
+interface HeldPublish extends Waiter {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: Qos;
+  readonly retain: boolean;
+}
+
+/** SUBACK return code for a refused subscription (MQTT 3.1.1 §3.9.3). */
+const SUBACK_FAILURE = 128;
+/** How long close() lets in-flight QoS 1 publishes finish before it drops the connection. */
+const CLOSE_DRAIN_MS = 2000;
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+const closedError = (clientId: string) => new FabricError(Unavailable(`transport ${clientId} is closed`));
+
+class MqttTransport implements Transport {
+  readonly kind = 'mqtt';
+  private readonly subscriptions = new FilterIndex<Subscription>();
+  /** subscribe() calls waiting for their filter's SUBACK (possibly the one after a reconnect). */
+  private readonly subackWaiters = new Map<string, Waiter[]>();
+  /** QoS 1 publishes issued while disconnected, in order; sent once re-subscribed. */
+  private held: HeldPublish[] = [];
+  /** Publishes handed to mqtt.js whose PUBACK has not come yet. */
+  private readonly inflight = new Set<Inflight>();
+  private readonly listeners = new Set<(status: TransportStatus) => void>();
+  private status: TransportStatus = 'disconnected';
+
+  constructor(
+    private readonly client: MqttClient,
+    readonly clientId: string,
+  ) {
+    client.on('connect', () => this.resubscribe());
+    client.on('close', () => this.setStatus('disconnected'));
+    client.on('message', (topic, payload) => this.dispatch(topic, payload));
+    // Socket and protocol errors are followed by 'close' and a reconnect; nothing to do here, but
+    // an EventEmitter without an 'error' listener would throw.
+    client.on('error', () => undefined);
+  }
+
+  publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
+    if (this.status === 'closed') return Promise.reject(closedError(this.clientId));
+    if (!isValidTopic(topic)) return Promise.reject(new FabricError(BadRequest(`invalid topic for publish: '${topic}'`)));
+    // A copy: mqtt.js keeps the packet until PUBACK (and resends it after a reconnect), and the
+    // caller may reuse its buffer (cbor-x encoders do) as soon as publish() returns.
+    const bytes = Buffer.from(payload);
+    const qos = options.qos ?? 1;
+    const retain = options.retain ?? false;
+    if (this.status === 'connected') return this.send(topic, bytes, qos, retain);
+    // QoS 0 is at most once: dropped while offline, as the in-process bus does.
+    if (qos === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.held.push({ topic, payload: bytes, qos, retain, resolve, reject }));
+  }
+
+  subscribe(filter: string, handler: MessageHandler, options: { readonly qos?: Qos } = {}): Promise<void> {
+    if (this.status === 'closed') return Promise.reject(closedError(this.clientId));
+    if (!isValidFilter(filter)) return Promise.reject(new FabricError(BadRequest(`invalid topic filter: '${filter}'`)));
+    const qos = options.qos ?? 1;
+    this.subscriptions.set(filter, { handler, qos });
+    const acked = new Promise<void>((resolve, reject) => {
+      const waiters = this.subackWaiters.get(filter) ?? [];
+      waiters.push({ resolve, reject });
+      this.subackWaiters.set(filter, waiters);
+    });
+    // When offline, the re-subscription after the reconnect carries this filter.
+    if (this.client.connected) this.client.subscribe({ [filter]: { qos } }, (e, granted) => this.onSuback(e, granted));
+    return acked;
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    if (this.status === 'closed') return;
+    this.subscriptions.delete(filter);
+    this.settleWaiters(filter, undefined); // a subscribe still waiting for SUBACK is superseded
+    if (!this.client.connected) return; // the next session starts clean, without this filter
+    // Resolves on UNSUBACK, or when the connection drops (the new session will not have it).
+    await new Promise<void>((resolve) => this.client.unsubscribe(filter, () => resolve()));
+  }
+
+  onStatus(listener: (status: TransportStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    this.setStatus('closed');
+    this.listeners.clear();
+    for (const h of this.held) h.reject(closedError(this.clientId));
+    this.held = [];
+    for (const filter of [...this.subackWaiters.keys()]) this.settleWaiters(filter, closedError(this.clientId));
+    if (this.client.connected && this.inflight.size > 0) await this.drainInflight();
+    // DISCONNECT politely when nothing is pending; otherwise drop the socket (end() would wait).
+    const force = !this.client.connected || Object.keys(this.client.outgoing).length > 0;
+    await new Promise<void>((resolve) => this.client.end(force, () => resolve()));
+    for (const w of this.inflight) w.reject(closedError(this.clientId));
+    this.inflight.clear();
+  }
+
+  private send(topic: string, payload: Buffer, qos: Qos, retain: boolean): Promise<void> {
+    const { promise, resolve, reject } = deferred();
+    const entry: Inflight = { resolve, reject, settled: promise.catch(() => undefined) };
+    this.inflight.add(entry);
+    // The callback comes on PUBACK for QoS 1 (after a resend if the connection dropped first).
+    this.client.publish(topic, payload, { qos, retain }, (e) => {
+      if (!this.inflight.delete(entry)) return;
+      if (e) reject(new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
+      else resolve();
+    });
+    return promise;
+  }
+
+  /** After each CONNACK: subscribe every filter again (the session is clean), then go live. */
+  private resubscribe(): void {
+    if (this.status === 'closed') return;
+    const filters: Record<string, { qos: Qos }> = {};
+    for (const [filter, s] of this.subscriptions.entries()) filters[filter] = { qos: s.qos };
+    if (Object.keys(filters).length === 0) {
+      this.goLive();
+      return;
+    }
+    this.client.subscribe(filters, (e, granted) => {
+      // An error here means the connection dropped again; the next CONNACK retries.
+      if (this.onSuback(e, granted)) this.goLive();
+    });
+  }
+
+  private goLive(): void {
+    if (this.status === 'closed' || !this.client.connected) return;
+    this.setStatus('connected');
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this.send(h.topic, h.payload, h.qos, h.retain).then(h.resolve, h.reject);
+  }
+
+  /** Settles the waiters of each granted (or refused) filter; false if the SUBSCRIBE was lost. */
+  private onSuback(e: Error | null, granted: ISubscriptionGrant[] | undefined): boolean {
+    if (e || !granted || this.status === 'closed') return false;
+    for (const g of granted) {
+      if (g.qos === SUBACK_FAILURE) {
+        this.subscriptions.delete(g.topic);
+        this.settleWaiters(g.topic, new FabricError(Forbidden(`subscription to '${g.topic}' refused by the broker`)));
+      } else {
+        this.settleWaiters(g.topic, undefined);
+      }
+    }
+    return true;
+  }
+
+  private settleWaiters(filter: string, error: FabricError | undefined): void {
+    const waiters = this.subackWaiters.get(filter);
+    if (!waiters) return;
+    this.subackWaiters.delete(filter);
+    for (const w of waiters) {
+      if (error) w.reject(error);
+      else w.resolve();
+    }
+  }
+
+  /**
+   * Hands one message to every handler whose filter matches, each once. The brokers we run
+   * (aedes, mosquitto) send one copy per message for overlapping subscriptions; a broker that
+   * sends one per subscription (MQTT 3.1.1 §3.3.5 allows it) yields duplicates, which the
+   * endpoint's de-duplication absorbs. Each handler owns its payload; a throwing handler is
+   * reported as an uncaught error and does not stop the others or mqtt.js's packet loop.
+   */
+  private dispatch(topic: string, payload: Buffer): void {
+    if (this.status === 'closed') return;
+    const matched = [...this.subscriptions.match(topic)];
+    matched.forEach(([, s], i) => {
+      try {
+        s.handler(topic, i === matched.length - 1 ? payload : Buffer.from(payload));
+      } catch (e) {
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    });
+  }
+
+  /** Waits until in-flight publishes are acknowledged, the connection drops, or a bound passes. */
+  private async drainInflight(): Promise<void> {
+    const acked = Promise.allSettled([...this.inflight].map((w) => w.settled));
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const dropped = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+      onClose = resolve;
+      this.client.once('close', resolve);
+    });
+    await Promise.race([acked, dropped]);
+    clearTimeout(timer);
+    if (onClose) this.client.off('close', onClose);
+  }
+
+  private setStatus(status: TransportStatus): void {
+    if (this.status === status || this.status === 'closed') return;
+    this.status = status;
+    for (const listener of [...this.listeners]) listener(status);
+  }
+}
+
+/** CONNACK return codes that mean the credentials were refused (MQTT 3.1.1 §3.2.2.3). */
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function connectError(e: Error & { code?: unknown }, url: string): ErrorValue {
+  if (e.code === BAD_USERNAME_OR_PASSWORD || e.code === NOT_AUTHORIZED) {
+    return Unauthorized(`broker ${url} refused the credentials: ${e.message}`, { returnCode: e.code });
+  }
+  return Unavailable(`cannot connect to broker ${url}: ${e.message}`, typeof e.code === 'string' || typeof e.code === 'number' ? { cause: e.code } : undefined);
+}
+
+/** Connects (resolving after CONNACK); a refused or failed first connect rejects with a FabricError. */
+export function connectMqtt(options: MqttTransportOptions): Promise<Transport> {
+  const url = new URL(options.url);
+  if (url.protocol !== 'mqtt:' && url.protocol !== 'tcp:') {
+    return Promise.reject(new FabricError(BadRequest(`unsupported broker url ${options.url} (mqtt:// or tcp://)`)));
+  }
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port === '' ? 1883 : Number(url.port);
+  const clientId = options.clientId ?? `cumulo-${randomUUID()}`;
+  const clientOptions: IClientOptions = {
+    protocolVersion: 4,
+    clientId,
+    // Clean sessions: a broker restart loses sessions anyway, and persistent sessions of clients
+    // that never return would pile up at the broker. We re-subscribe ourselves after reconnects.
+    clean: true,
+    resubscribe: false,
+    queueQoSZero: false,
+    reconnectPeriod: options.reconnectPeriodMs ?? 100,
+    connectTimeout: options.connectTimeoutMs ?? 5000,
+    // After the first connect, a refused reconnect (auth backend briefly down) keeps retrying.
+    reconnectOnConnackError: true,
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+  };
+  // Nagle off on our side (the broker sets it on its side): a request/reply round trip would
+  // otherwise wait for delayed ACKs, ~40 ms per hop.
+  // The client starts connecting at once; its events come later, after the listeners are set.
+  // (manualConnect is avoided: with it, end() re-arms the reconnect timer and the process hangs.)
+  const client = new MqttClient(() => createConnection({ host, port, noDelay: true }), clientOptions);
+  const transport = new MqttTransport(client, clientId);
+  return new Promise<Transport>((resolve, reject) => {
+    const unlisten = transport.onStatus((status) => {
+      if (status !== 'connected') return;
+      client.off('error', onError);
+      unlisten();
+      resolve(transport);
+    });
+    const onError = (e: Error) => {
+      client.off('error', onError);
+      unlisten();
+      reject(new FabricError(connectError(e, options.url)));
+      void transport.close(); // ends the client: no reconnect timer is left behind
+    };
+    client.on('error', onError);
+  });
+}
