@@ -29,8 +29,10 @@ export interface EndpointOptions {
   readonly defaultTimeoutMs?: number;
   /** A request pending this long is sent again (the receiver de-duplicates); default 1 s. */
   readonly retransmitIntervalMs?: number;
-  /** Encoding of what this endpoint sends (replies always use their request's); default 'cbor'. */
+  /** Encoding of requests and one-way messages (replies always use their request's); default 'cbor'. */
   readonly format?: WireFormat;
+  /** Encoding of events; default 'json', so that any MQTT client can read them. */
+  readonly eventFormat?: WireFormat;
   /** Bounds of the receive order per (sender incarnation, topic); see sequencer.ts. */
   readonly order?: InboxOptions['order'];
   /** Bounds of the remembered replies for repeated requests; see dedup-window.ts. */
@@ -219,7 +221,7 @@ class MessagingEndpoint implements Endpoint {
       body,
     };
     this.counters.events++;
-    await this.router.broadcast(topic, envelope, this.format);
+    await this.router.broadcast(topic, envelope, this.options.eventFormat ?? 'json');
   }
 
   listen(filter: string, handler: (event: EventDelivery) => void): Promise<() => Promise<void>> {

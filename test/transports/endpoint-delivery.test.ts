@@ -222,7 +222,7 @@ void test('local delivery needs no broker: it works while the bus is down', asyn
   assert.equal(server.stats().sentLocally, 1, 'the reply went in memory too');
 });
 
-void test('events always go through the transport, to every listener, in order', async (t) => {
+void test('events always go through the transport, in JSON, to every listener, in order', async (t) => {
   const bus = new InProcessBus();
   const clock = new VirtualClock(0);
   const directory = new LocalDirectory();
@@ -231,6 +231,10 @@ void test('events always go through the transport, to every listener, in order',
   t.after(() => Promise.all([publisher.close(), listener.close()]));
   const heard: Array<{ type: string; body: unknown; seq: number; topic: string }> = [];
   await listener.listen('cumulo/events/p1/#', ({ envelope, topic }) => heard.push({ type: envelope.type, body: envelope.body, seq: envelope.seq, topic }));
+  const foreign = createInProcessTransport(bus);
+  t.after(() => foreign.close());
+  const raw: string[] = [];
+  await foreign.subscribe('cumulo/events/#', (_topic, payload) => raw.push(Buffer.from(payload).toString()));
   const topic = topics.event('p1', 'server', 's1');
   await publisher.publishEvent(topic, 'server.active', { status: 'ACTIVE' });
   await publisher.publishEvent(topic, 'server.deleted', {});
@@ -240,4 +244,6 @@ void test('events always go through the transport, to every listener, in order',
     { type: 'server.deleted', body: {}, seq: 2, topic },
   ]);
   assert.equal(publisher.stats().sentLocally, 0);
+  assert.equal(raw.length, 2);
+  assert.equal((JSON.parse(raw[0]!) as { type: string }).type, 'server.active', 'events are JSON, readable by any client');
 });
