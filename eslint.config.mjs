@@ -23,6 +23,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
+      // A `let` read by a closure before its one assignment (a callback that needs the object
+      // being built) cannot be a const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       'no-restricted-imports': ['error', { paths: [{ name: 'nact', message: 'nact stays behind supervision/ (see scripts/check-boundaries.mjs).' }] }],
     },
   },
