@@ -2,7 +2,7 @@
 // JSON for foreign MQTT clients. Decoding never throws: whatever arrives, hostile or broken,
 // becomes a Result, and a failed payload can still yield its reply address for an error answer.
 
-import { Decoder, Encoder } from 'cbor-x';
+import { Decoder, Encoder, addExtension } from 'cbor-x';
 import { FabricError, err, ok } from './errors.js';
 import type { Result } from './errors.js';
 import {
@@ -14,6 +14,7 @@ import {
   PayloadTooLarge,
   REPLY_ERROR_KEYS,
   REPLY_OK_KEYS,
+  REPLY_TYPE,
   isReplyTopic,
   validateEnvelope,
 } from './envelope.js';
@@ -24,9 +25,8 @@ export { BadEnvelope, MAX_PAYLOAD_BYTES, PayloadTooLarge } from './envelope.js';
 export type { WireFormat } from './envelope.js';
 
 /**
- * The shared record structures, identical in every process by construction. cbor-x encodes an
- * object whose keys match one of them (in order) as a 3-byte record reference instead of a map.
- * Appending a structure is compatible with older decoders only for messages that do not use it;
+ * The shared record structures, identical in every process by construction (see CBOR below).
+ * Appending one is compatible with older decoders only for messages that do not use it;
  * changing or reordering one is a wire-format change.
  */
 const SHARED_STRUCTURES: readonly (readonly string[])[] = [ENVELOPE_KEYS, REPLY_OK_KEYS, REPLY_ERROR_KEYS, ERROR_VALUE_KEYS];
@@ -37,6 +37,7 @@ export interface EnvelopeCodec {
   encodeEnvelope(env: Envelope, format?: WireFormat): Uint8Array;
   /** encodeEnvelope with the failure as a value. */
   tryEncodeEnvelope(env: Envelope, format?: WireFormat): Result<Uint8Array>;
+  /** Never throws; see the module-level decodeEnvelope. */
   decodeEnvelope(bytes: Uint8Array): Result<{ envelope: Envelope; format: WireFormat }>;
   salvageReplyAddress(bytes: Uint8Array): SalvagedAddress | undefined;
 }
@@ -49,7 +50,7 @@ export interface SalvagedAddress {
 
 /**
  * A codec with its own cbor-x encoder and decoder. Instances share nothing but the fixed
- * structures, so output of one decodes with any other, in this process or another.
+ * structures, so the output of one decodes with any other, in this process or another.
  */
 export function createEnvelopeCodec(): EnvelopeCodec {
   const cbor = new CborEnvelopeCodec();
@@ -177,67 +178,100 @@ function salvageJson(bytes: Uint8Array): SalvagedAddress | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // CBOR.
+//
+// The envelope goes on the wire as a cbor-x record of shared structure 0: tag 0xe000 and an array
+// of the 11 values in ENVELOPE_KEYS order (3 bytes of tag instead of 11 key strings). A reply's
+// body and its ErrorValue are records of structures 1-3. Bodies are otherwise plain CBOR maps.
+//
+// The records are written by a class extension rather than by cbor-x's record encoder, so the
+// encoder has no structures to learn: cbor-x's own record mode, even with maxSharedStructures
+// pinned, extends a shared structure in place when an object's keys begin with all of its keys
+// ({type, body, extra} redefined the reply structure in this process only), and its per-message
+// inline definitions of body shapes decoded slower than plain maps. The decoder holds the fixed
+// structures, identical in every process by construction, and nothing else.
 
-/**
- * cbor-x with shared structures, made safe to share between processes with no coordination:
- * - the encoder never learns a new shared structure: maxSharedStructures equals the fixed count,
- *   so every other object shape is defined inline in the message that uses it;
- * - cbor-x would still extend a shared structure in place when an object's keys start with all
- *   of its keys ({type, body, extra} would redefine the reply structure in this process only);
- *   the "extendable" marks on its transition tree are cleared so that can never happen;
- * - input is pre-scanned (CborScanner, below) so cbor-x only sees the subset our encoder writes,
- *   and inline definitions a payload left in the decoder are dropped after each decode.
- * The pre-scan is also what keeps hostile input from hanging or crashing the decoder: cbor-x
- * would turn tag 2 into a BigInt in O(n²), expand packed-CBOR prefixes by copying, build cyclic
- * objects from value-sharing tags and recurse as deep as the input nests.
- */
+/** Tag of shared structure i is RECORD_TAG + i (cbor-x's record tag range). */
+const RECORD_TAG = 0xe000;
+const ENVELOPE_RECORD = RECORD_TAG + 0;
+const REPLY_OK_RECORD = RECORD_TAG + 1;
+const REPLY_ERROR_RECORD = RECORD_TAG + 2;
+const ERROR_VALUE_RECORD = RECORD_TAG + 3;
+
+/** A value cbor-x writes as the record `tag` with these values (see the extension below). */
+class SharedRecord {
+  constructor(
+    readonly tag: number,
+    readonly values: unknown[],
+  ) {}
+}
+
+// Registered once per process. getTag (not in the cbor-x typings) picks the tag per instance;
+// only SharedRecord instances, which nothing else creates, are affected.
+addExtension({
+  Class: SharedRecord,
+  getTag: (record: SharedRecord) => record.tag,
+  encode: (record: SharedRecord, encode: (values: unknown[]) => void) => encode(record.values),
+} as unknown as Parameters<typeof addExtension>[0]);
+
+/** Payloads up to this size decode from a reused buffer (no DataView to build per message). */
+const SCRATCH_BYTES = 64 * 1024;
+
 class CborEnvelopeCodec {
-  private readonly encoder: Encoder;
-  private readonly encoderStructures: StructureList;
+  // No records, no structures: objects are written as maps, SharedRecords as records.
+  private readonly encoder = new Encoder({ useRecords: false });
   private readonly decoder: Decoder;
-  private readonly decoderStructures: StructureList;
-  private readonly sharedDecoderStructures: readonly string[][];
-  private readonly scanner = new CborScanner(SHARED_STRUCTURES.map((s) => s.length));
-  private transitions: unknown;
-  private readonly recordId: symbol;
+  private readonly decoderStructures: string[][];
+  private readonly scanner = new CborScanner(SHARED_STRUCTURES.map((keys) => keys.length));
+  private readonly scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  /** Reused for every envelope: encoding is synchronous and cbor-x keeps no reference. */
+  private readonly envelopeValues: unknown[] = new Array<unknown>(ENVELOPE_KEYS.length).fill(null);
+  private readonly envelopeRecord = new SharedRecord(ENVELOPE_RECORD, this.envelopeValues);
 
   constructor() {
-    this.encoderStructures = freshStructures();
-    this.encoder = new Encoder({ structures: this.encoderStructures, maxSharedStructures: SHARED_COUNT });
-    this.decoderStructures = freshStructures();
-    this.sharedDecoderStructures = [...this.decoderStructures];
+    this.decoderStructures = SHARED_STRUCTURES.map((keys) => [...keys]);
     // int64AsNumber (missing from the cbor-x typings): 64-bit integers from foreign encoders
     // arrive as numbers, as JSON.parse gives them, rather than as BigInt (not plain data).
-    const decoderOptions = { structures: this.decoderStructures, mapsAsObjects: true, int64AsNumber: true };
-    this.decoder = new Decoder(decoderOptions);
-    this.encoder.encode(null); // builds the transition tree of the shared structures
-    this.recordId = findRecordIdSymbol(this.encoderStructures.transitions);
-    this.transitions = this.clearExtendableMarks();
+    const options = { structures: this.decoderStructures, mapsAsObjects: true, int64AsNumber: true };
+    this.decoder = new Decoder(options);
   }
 
-  encode(value: Envelope): Result<Uint8Array> {
-    // cbor-x drops its transition tree now and then (after many inline shapes) and rebuilds it,
-    // marks included, at the start of the next encode: rebuild it here first, marks cleared.
-    if (this.encoderStructures.transitions !== this.transitions) {
-      this.encoder.encode(null);
-      this.transitions = this.clearExtendableMarks();
-    }
+  encode(e: Envelope): Result<Uint8Array> {
+    const values = this.envelopeValues;
+    values[0] = e.v;
+    values[1] = e.type;
+    values[2] = e.to;
+    values[3] = e.from;
+    values[4] = e.replyTo;
+    values[5] = e.corr;
+    values[6] = e.inc;
+    values[7] = e.seq;
+    values[8] = e.deadline;
+    values[9] = e.token;
+    values[10] = (e.type === REPLY_TYPE && replyRecord(e.body)) || e.body;
     try {
-      return ok(this.encoder.encode(value));
+      return ok(this.encoder.encode(this.envelopeRecord));
     } catch (caught) {
       return err(BadEnvelope(`cannot encode envelope as CBOR: ${messageOf(caught)}`));
+    } finally {
+      values[9] = null;
+      values[10] = null;
     }
   }
 
   decode(bytes: Uint8Array): Result<unknown> {
     const flaw = this.scanner.scan(bytes);
     if (flaw !== undefined) return err(BadEnvelope(`malformed CBOR envelope: ${flaw}`));
+    // Byte strings decode as views of their source, so those payloads are decoded in place.
+    const inPlace = this.scanner.sawBytes || bytes.length > SCRATCH_BYTES;
+    if (!inPlace) this.scratch.set(bytes);
     try {
-      return ok(this.decoder.decode(bytes) as unknown);
+      return ok(decodeUpTo(this.decoder, inPlace ? bytes : this.scratch, bytes.length));
     } catch (caught) {
       return err(BadEnvelope(`malformed CBOR envelope: ${messageOf(caught)}`));
     } finally {
-      this.forgetInlineStructures();
+      // The pre-scan refuses record definitions, so this is only a guard: the decoder keeps
+      // exactly the fixed structures whatever a payload held.
+      if (this.decoderStructures.length !== SHARED_COUNT) this.decoderStructures.length = SHARED_COUNT;
     }
   }
 
@@ -248,47 +282,37 @@ class CborEnvelopeCodec {
     if (!isReplyTopic(replyTo)) return undefined;
     return { replyTo, corr: isId(corr) ? corr : null, format: 'cbor' };
   }
-
-  private forgetInlineStructures(): void {
-    const structures = this.decoderStructures;
-    if (structures.length > SHARED_COUNT) structures.length = SHARED_COUNT;
-    for (let i = 0; i < SHARED_COUNT; i++) {
-      const shared = this.sharedDecoderStructures[i]!;
-      if (structures[i] !== shared) structures[i] = shared;
-    }
-  }
-
-  private clearExtendableMarks(): unknown {
-    const root = this.encoderStructures.transitions;
-    const mark = this.recordId;
-    const visit = (node: Record<string | symbol, unknown>): void => {
-      const id = node[mark];
-      if (typeof id === 'number') node[mark] = id & 0xffff; // 0x100000 is the "extendable" flag
-      for (const key of Object.keys(node)) {
-        const child = node[key];
-        if (typeof child === 'object' && child !== null && !Array.isArray(child)) visit(child as Record<string | symbol, unknown>);
-      }
-    };
-    visit(root as Record<string | symbol, unknown>);
-    return root;
-  }
 }
 
-/** The structures array cbor-x mutates (transitions, nextId are its own properties on it). */
-type StructureList = string[][] & { transitions?: unknown };
-
-function freshStructures(): StructureList {
-  return SHARED_STRUCTURES.map((keys) => [...keys]);
+/** Decoder.decode(source, end): cbor-x reads source up to end; its typings lack the argument. */
+function decodeUpTo(decoder: Decoder, source: Uint8Array, end: number): unknown {
+  return (decoder as unknown as { decode(source: Uint8Array, end: number): unknown }).decode(source, end);
 }
 
-function findRecordIdSymbol(transitions: unknown): symbol {
-  const symbol =
-    typeof transitions === 'object' && transitions !== null
-      ? Object.getOwnPropertySymbols(transitions).find((s) => s.description === 'record-id')
-      : undefined;
-  // Fails at start-up, loudly, if a cbor-x upgrade changed the internals relied on here.
-  if (symbol === undefined) throw new Error('cbor-x transition tree not found: shared structures cannot be pinned');
-  return symbol;
+/** A reply body of the exact shared shapes as records; undefined for any other value. */
+function replyRecord(body: unknown): SharedRecord | undefined {
+  if (typeof body !== 'object' || body === null || keyCount(body) !== 2) return undefined;
+  const r = body as Record<string, unknown>;
+  if (r.type === 'ok' && Object.hasOwn(r, 'body')) return new SharedRecord(REPLY_OK_RECORD, ['ok', r.body]);
+  if (r.type !== 'error' || !Object.hasOwn(r, 'error')) return undefined;
+  const e = r.error;
+  if (typeof e !== 'object' || e === null) return undefined;
+  const v = e as Record<string, unknown>;
+  const n = keyCount(v);
+  if (!Object.hasOwn(v, 'code') || !Object.hasOwn(v, 'message') || !Object.hasOwn(v, 'status') || !Object.hasOwn(v, 'retryable')) {
+    return undefined;
+  }
+  let error: SharedRecord;
+  if (n === 4) error = new SharedRecord(ERROR_VALUE_RECORD, [v.code, v.message, v.status, v.retryable]);
+  else if (n === 5 && Object.hasOwn(v, 'details')) error = new SharedRecord(ERROR_VALUE_RECORD, [v.code, v.message, v.status, v.retryable, v.details]);
+  else return undefined;
+  return new SharedRecord(REPLY_ERROR_RECORD, ['error', error]);
+}
+
+function keyCount(o: object): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
 }
 
 function messageOf(caught: unknown): string {
@@ -296,27 +320,26 @@ function messageOf(caught: unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The pre-scan: one pass over the bytes, no allocation, before cbor-x sees them. It accepts
-// exactly the CBOR our encoder writes plus plain maps from foreign encoders (RFC 8949 items):
-// integers, floats, true/false/null, definite text and byte strings, arrays and maps (maps keyed
-// by text), tag 64 (Uint8Array), tag 55799 (self-described), and cbor-x records: references to
-// the shared structures or to structures defined inline earlier in the same payload, with no
-// more values than keys. Everything else (other tags, undefined, simple values, 8-byte lengths,
-// indefinite strings, nesting past MAX_CBOR_DEPTH, truncation, trailing bytes) is refused.
+// The pre-scan: one pass over the bytes, no allocation, before cbor-x sees them. It accepts the
+// CBOR our encoder writes plus plain maps from foreign encoders (RFC 8949): integers, floats,
+// true/false/null, definite text and byte strings, arrays, maps keyed by text, tag 64
+// (Uint8Array), tag 55799 (self-described) and records of the shared structures with no more
+// values than keys. Everything else (other tags, record definitions, undefined, simple values,
+// 8-byte lengths, indefinite strings, nesting past MAX_CBOR_DEPTH, truncation, trailing bytes)
+// is refused. This is what keeps hostile input from hanging or crashing cbor-x, which would
+// turn tag 2 into a BigInt in O(n²), expand packed-CBOR prefixes by copying, build cyclic
+// objects from value-sharing tags, redefine shared structures, and recurse as deep as the input.
 
 /** Deeper than any valid body (LIMITS.bodyDepth) plus the envelope and tags around it. */
-const MAX_CBOR_DEPTH = LIMITS.bodyDepth + 16;
-/** cbor-x record tags: 0xe000 + record id, ids below 256. */
-const RECORD_TAG = 0xe000;
-const RECORD_ID_LIMIT = 0x100;
-/** cbor-x inline record definition: [id tag, [keys...], ...values]. */
-const INLINE_RECORD_TAG = 0xdfff;
+const MAX_CBOR_DEPTH = LIMITS.bodyDepth + 8;
 const UINT8ARRAY_TAG = 64;
 const SELF_DESCRIBED_TAG = 55799;
 
 const textOf = new TextDecoder('utf-8');
 
 class CborScanner {
+  /** Whether the last scan met a byte string (decoded as a view of its source). */
+  sawBytes = false;
   private src: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private end = 0;
@@ -326,12 +349,8 @@ class CborScanner {
   // The last head read: additional information and argument (-1: indefinite).
   private info = 0;
   private arg = 0;
-  // Inline record definitions of the current payload, stamped with its generation.
-  private readonly definedIn = new Uint32Array(RECORD_ID_LIMIT);
-  private readonly keyCounts = new Uint32Array(RECORD_ID_LIMIT);
-  private generation = 0;
 
-  constructor(private readonly sharedKeyCounts: readonly number[]) {}
+  constructor(private readonly recordKeyCounts: readonly number[]) {}
 
   /** The reason bytes are not one acceptable CBOR item, or undefined if they are. */
   scan(bytes: Uint8Array): string | undefined {
@@ -350,7 +369,7 @@ class CborScanner {
     const found = new Map<string, unknown>();
     let major = this.head();
     if (major === 6 && this.arg === SELF_DESCRIBED_TAG) major = this.head();
-    if (major === 6 && this.arg === RECORD_TAG) {
+    if (major === 6 && this.arg === ENVELOPE_RECORD) {
       if (this.head() !== 4 || this.arg < 0) return found;
       const count = Math.min(this.arg, recordKeys.length);
       for (let i = 0; i < count && found.size < wanted.length; i++) {
@@ -375,10 +394,7 @@ class CborScanner {
     this.end = bytes.length;
     this.failure = '';
     this.lenient = lenient;
-    if (++this.generation === 0xffffffff) {
-      this.definedIn.fill(0);
-      this.generation = 1;
-    }
+    this.sawBytes = false;
   }
 
   private fail(reason: string): false {
@@ -394,24 +410,30 @@ class CborScanner {
   /** Reads an initial byte and its argument; returns the major type, or -1 (see failure). */
   private head(): number {
     const src = this.src;
-    let p = this.pos;
+    const p = this.pos;
     if (p >= this.end) return this.failed('truncated');
-    const initial = src[p++]!;
+    const initial = src[p]!;
     const info = initial & 0x1f;
     const major = initial >> 5;
-    const size = info < 24 ? 0 : info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : -1;
-    if (p + Math.max(size, 0) > this.end) return this.failed('truncated');
-    if (size === 0) this.arg = info;
-    else if (size === 1) this.arg = src[p]!;
-    else if (size === 2) this.arg = (src[p]! << 8) | src[p + 1]!;
-    else if (size === 4) this.arg = src[p]! * 0x1000000 + ((src[p + 1]! << 16) | (src[p + 2]! << 8) | src[p + 3]!);
-    else if (size === 8) {
-      // cbor-x reads 8-byte lengths and tags differently from the rest; nothing under 1 MiB needs one.
-      if (major >= 2 && major <= 6) return this.failed('8-byte lengths and tags are not supported');
-      this.arg = 0; // an int64 or a float64: its value does not matter here
-    } else if (info === 31) this.arg = -1;
-    else return this.failed(`reserved additional information ${info}`);
-    this.pos = p + Math.max(size, 0);
+    let size: number;
+    if (info < 24) {
+      size = 0;
+      this.arg = info;
+    } else if (info === 31) {
+      size = 0;
+      this.arg = -1;
+    } else {
+      size = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : info === 27 ? 8 : -1;
+      if (size < 0) return this.failed(`reserved additional information ${info}`);
+      if (p + 1 + size > this.end) return this.failed('truncated');
+      if (size === 1) this.arg = src[p + 1]!;
+      else if (size === 2) this.arg = (src[p + 1]! << 8) | src[p + 2]!;
+      else if (size === 4) this.arg = src[p + 1]! * 0x1000000 + ((src[p + 2]! << 16) | (src[p + 3]! << 8) | src[p + 4]!);
+      // cbor-x reads 8-byte lengths and tags unlike the rest; nothing under 1 MiB needs one.
+      else if (major >= 2 && major <= 6) return this.failed('8-byte lengths and tags are not supported');
+      else this.arg = 0; // an int64 or a float64: its value does not matter here
+    }
+    this.pos = p + 1 + size;
     this.info = info;
     return major;
   }
@@ -431,6 +453,7 @@ class CborScanner {
         if (arg < 0) return this.fail('indefinite-length strings are not supported');
         if (arg > this.end - this.pos) return this.fail('truncated');
         this.pos += arg;
+        if (major === 2) this.sawBytes = true;
         return true;
       case 4:
         return this.items(arg, depth);
@@ -504,11 +527,10 @@ class CborScanner {
   }
 
   private tagged(tag: number, depth: number): boolean {
-    if (tag >= RECORD_TAG && tag < RECORD_TAG + RECORD_ID_LIMIT) return this.record(tag - RECORD_TAG, depth);
+    const id = tag - RECORD_TAG;
+    if (id >= 0 && id < this.recordKeyCounts.length) return this.record(this.recordKeyCounts[id]!, depth);
     if (this.lenient) return this.item(depth + 1);
     switch (tag) {
-      case INLINE_RECORD_TAG:
-        return this.inlineRecord(depth);
       case UINT8ARRAY_TAG:
         if (this.pos < this.end && this.src[this.pos]! >> 5 !== 2) return this.fail('tag 64 must hold a byte string');
         return this.item(depth + 1);
@@ -519,44 +541,13 @@ class CborScanner {
     }
   }
 
-  /** A record reference: a definite array of at most as many values as its structure has keys. */
-  private record(id: number, depth: number): boolean {
-    let keyCount: number;
-    if (id < this.sharedKeyCounts.length) keyCount = this.sharedKeyCounts[id]!;
-    else if (this.definedIn[id] === this.generation) keyCount = this.keyCounts[id]!;
-    else if (this.lenient) keyCount = Number.MAX_SAFE_INTEGER;
-    else return this.fail(`record ${id} is used before its definition`);
+  /** A shared record: a definite array of at most as many values as the structure has keys. */
+  private record(keyCount: number, depth: number): boolean {
     const major = this.head();
     if (major < 0) return false;
     if (major !== 4 || this.arg < 0) return this.fail('a record must be a definite-length array');
-    if (this.arg > keyCount) return this.fail(`record ${id} has more values than keys`);
+    if (this.arg > keyCount) return this.fail('a record has more values than its structure has keys');
     return this.items(this.arg, depth);
-  }
-
-  /** [0xe000 + id, [key, ...], ...values] with a non-shared id and text keys. */
-  private inlineRecord(depth: number): boolean {
-    let major = this.head();
-    if (major < 0) return false;
-    if (major !== 4 || this.arg < 2) return this.fail('an inline record must be an array of 2 or more');
-    const values = this.arg - 2;
-    major = this.head();
-    if (major < 0) return false;
-    const tag = this.arg;
-    if (major !== 0 || tag < RECORD_TAG + this.sharedKeyCounts.length || tag >= RECORD_TAG + RECORD_ID_LIMIT) {
-      return this.fail('inline record id out of range');
-    }
-    major = this.head();
-    if (major < 0) return false;
-    const keyCount = this.arg;
-    if (major !== 4 || keyCount < 0) return this.fail('inline record keys must be a definite-length array');
-    if (keyCount > this.end - this.pos) return this.fail('truncated');
-    for (let i = 0; i < keyCount; i++) if (!this.key(depth + 2)) return false;
-    if (values > keyCount) return this.fail('inline record has more values than keys');
-    this.definedIn[tag - RECORD_TAG] = this.generation;
-    this.keyCounts[tag - RECORD_TAG] = keyCount;
-    if (values > this.end - this.pos) return this.fail('truncated');
-    for (let i = 0; i < values; i++) if (!this.item(depth + 1)) return false;
-    return true;
   }
 
   private text(): string | undefined {

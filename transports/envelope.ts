@@ -74,10 +74,8 @@ const KEY_SET: ReadonlySet<string> = new Set(ENVELOPE_KEYS);
 
 // Printable ASCII, no spaces: message types are protocol identifiers.
 const TYPE_FORM = /^[\x21-\x7e]+$/;
-// Addresses and tokens: any text but control characters.
-// eslint-disable-next-line no-control-regex -- control characters are what it refuses
-const TEXT_FORM = /^[^\x00-\x1f\x7f]+$/;
-// replyTo is published to: no MQTT wildcards, no NUL, not a $-reserved topic.
+// replyTo is published to: no MQTT wildcards, no NUL or other control characters, not a
+// $-reserved topic. (Addresses and tokens are opaque text here; the runtime parses addresses.)
 // eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const TOPIC_FORM = /^[^$\x00-\x1f\x7f+#][^\x00-\x1f\x7f+#]*$/;
 
@@ -95,11 +93,12 @@ export function isReplyTopic(s: unknown): s is string {
 }
 
 function isText(s: unknown, max: number): s is string {
-  return typeof s === 'string' && s.length <= max && TEXT_FORM.test(s) && isWellFormed(s);
+  return typeof s === 'string' && s.length > 0 && s.length <= max && isWellFormed(s);
 }
 
-function fieldError(field: string, message: string): Result<never> {
-  return err(BadEnvelope(`envelope field '${field}' ${message}`, { field }));
+function fieldError(e: object, field: string, message: string): Result<never> {
+  const problem = field in e ? message : 'is missing';
+  return err(BadEnvelope(`envelope field '${field}' ${problem}`, { field }));
 }
 
 /**
@@ -114,31 +113,35 @@ export function validateEnvelope(x: unknown, format: WireFormat = 'cbor'): Resul
   }
   const proto: unknown = Object.getPrototypeOf(x);
   if (proto !== Object.prototype && proto !== null) return err(BadEnvelope('envelope must be a plain object', { field: '' }));
-  for (const key of Object.keys(x)) {
-    if (!KEY_SET.has(key)) return fieldError(truncate(key), 'is not an envelope field');
+  // With all 11 fields valid (none of them can be valid when absent), 11 keys means no others.
+  let keys = 0;
+  for (const _ in x) keys++;
+  if (keys > ENVELOPE_KEYS.length) {
+    const extra = Object.keys(x).find((key) => !KEY_SET.has(key)) ?? '';
+    return err(BadEnvelope(`envelope field '${truncate(extra)}' is not an envelope field`, { field: truncate(extra) }));
   }
   const e = x as Record<string, unknown>;
-  if (e.v !== 1) return fieldError('v', 'must be 1');
+  if (e.v !== 1) return fieldError(e, 'v', 'must be 1');
   const type = e.type;
   if (typeof type !== 'string' || type.length > LIMITS.type || !TYPE_FORM.test(type)) {
-    return fieldError('type', `must be 1..${LIMITS.type} printable ASCII characters`);
+    return fieldError(e, 'type', `must be 1..${LIMITS.type} printable ASCII characters`);
   }
-  if (!isText(e.to, LIMITS.address)) return fieldError('to', `must be an address of 1..${LIMITS.address} characters`);
-  if (!isText(e.from, LIMITS.address)) return fieldError('from', `must be an address of 1..${LIMITS.address} characters`);
+  if (!isText(e.to, LIMITS.address)) return fieldError(e, 'to', `must be an address of 1..${LIMITS.address} characters`);
+  if (!isText(e.from, LIMITS.address)) return fieldError(e, 'from', `must be an address of 1..${LIMITS.address} characters`);
   if (e.replyTo !== null && !isReplyTopic(e.replyTo)) {
-    return fieldError('replyTo', `must be null or a topic of 1..${LIMITS.address} characters without wildcards`);
+    return fieldError(e, 'replyTo', `must be null or a topic of 1..${LIMITS.address} characters without wildcards`);
   }
-  if (e.corr !== null && !isId(e.corr)) return fieldError('corr', 'must be null or 32 lowercase hex characters');
-  if (!isId(e.inc)) return fieldError('inc', 'must be 32 lowercase hex characters');
+  if (e.corr !== null && !isId(e.corr)) return fieldError(e, 'corr', 'must be null or 32 lowercase hex characters');
+  if (!isId(e.inc)) return fieldError(e, 'inc', 'must be 32 lowercase hex characters');
   const seq = e.seq;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return fieldError('seq', 'must be a safe integer >= 0');
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return fieldError(e, 'seq', 'must be a safe integer >= 0');
   const deadline = e.deadline;
   if (deadline !== null && (typeof deadline !== 'number' || !Number.isFinite(deadline) || deadline < 0)) {
-    return fieldError('deadline', 'must be null or a finite number of epoch ms >= 0');
+    return fieldError(e, 'deadline', 'must be null or a finite number of epoch ms >= 0');
   }
   // The token's value never goes into a message.
-  if (e.token !== null && !isText(e.token, LIMITS.token)) return fieldError('token', `must be null or 1..${LIMITS.token} characters`);
-  if (!('body' in e)) return fieldError('body', 'is missing');
+  if (e.token !== null && !isText(e.token, LIMITS.token)) return fieldError(e, 'token', `must be null or 1..${LIMITS.token} characters`);
+  if (!('body' in e)) return fieldError(e, 'body', 'is missing');
   const flaw = checkPlainData(e.body, format === 'cbor');
   if (flaw !== undefined) return err(flawError(flaw));
   return ok(x as Envelope);
@@ -213,7 +216,8 @@ function flawIn(value: unknown, depth: number): Flaw | undefined {
   if (proto !== Object.prototype && proto !== null) return flaw(`${describe(value)} is not plain data`);
   if (depth >= LIMITS.bodyDepth) return flaw(`nested deeper than ${LIMITS.bodyDepth}`);
   const object = value as Record<string, unknown>;
-  for (const key of Object.keys(object)) {
+  // for-in: own enumerable keys here (the prototype is Object.prototype or null), no array built.
+  for (const key in object) {
     if (key === '__proto__') return within(key, flaw('the key __proto__ is not allowed'));
     weight += key.length;
     if (!isWellFormed(key)) return within(key, flaw('key has a lone surrogate (not well-formed Unicode)'));
