@@ -154,24 +154,30 @@ function parseJson(bytes: Uint8Array): Result<unknown> {
   }
 }
 
-// A foreign payload may be broken anywhere; the reply address is read by pattern. JSON escapes
-// inside the topic are undone by JSON.parse of the matched string literal.
+// A foreign payload may be broken anywhere. A small one is parsed (only its top level counts);
+// a large one, which may cost a full parse to fail again, is read by pattern, and JSON escapes
+// inside the matched topic are undone by parsing just that string literal.
+const JSON_SALVAGE_PARSE_LIMIT = 64 * 1024;
 // eslint-disable-next-line no-control-regex -- control characters end the match
 const JSON_REPLY_TO = /"replyTo"\s*:\s*("(?:[^"\\\x00-\x1f]|\\.){1,512}")/;
 const JSON_CORR = /"corr"\s*:\s*"([0-9a-f]{32})"/;
 
 function salvageJson(bytes: Uint8Array): SalvagedAddress | undefined {
   const text = utf8Lenient.decode(bytes.length > MAX_PAYLOAD_BYTES ? bytes.subarray(0, MAX_PAYLOAD_BYTES) : bytes);
-  let replyTo: unknown;
-  let corr: unknown = null;
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed === 'object' && parsed !== null) ({ replyTo, corr = null } = parsed as { replyTo?: unknown; corr?: unknown });
-  } catch {
-    const topic = JSON_REPLY_TO.exec(text)?.[1];
-    replyTo = topic === undefined ? undefined : (JSON.parse(topic) as unknown);
-    corr = JSON_CORR.exec(text)?.[1] ?? null;
+  let fields: { replyTo?: unknown; corr?: unknown } | undefined;
+  if (bytes.length <= JSON_SALVAGE_PARSE_LIMIT) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      fields = typeof parsed === 'object' && parsed !== null ? parsed : {};
+    } catch {
+      // broken: fall back to the pattern
+    }
   }
+  if (fields === undefined) {
+    const topic = JSON_REPLY_TO.exec(text)?.[1];
+    fields = { replyTo: topic === undefined ? undefined : (JSON.parse(topic) as unknown), corr: JSON_CORR.exec(text)?.[1] };
+  }
+  const { replyTo, corr } = fields;
   if (!isReplyTopic(replyTo)) return undefined;
   return { replyTo, corr: isId(corr) ? corr : null, format: 'json' };
 }
