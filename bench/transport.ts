@@ -3,7 +3,8 @@
 // broker with a hand-rolled correlation id, same body, same QoS 1, noDelay on both: p50 and p99
 // of sequential requests, and throughput with 100 in flight. Goals: p50 ratio <= 1.25, p99 ratio
 // <= 1.5, throughput >= 0.8x raw. Runs on the embedded aedes and on mosquitto.
-//   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--requests N] [--inflight N]
+//   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--requests N]
+//     [--throughput-requests N] [--inflight N]
 import { createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encode as cborEncode } from 'cbor-x';
@@ -29,9 +30,10 @@ function option(name: string, fallback: string): string {
 const BROKERS: BrokerKind[] = option('broker', 'both') === 'both' ? ['aedes', 'mosquitto'] : [option('broker', 'aedes') as BrokerKind];
 const SEQUENTIAL = Number(option('requests', '4000'));
 const IN_FLIGHT = Number(option('inflight', '100'));
-const THROUGHPUT_REQUESTS = 20 * 1_000;
+const THROUGHPUT_REQUESTS = Number(option('throughput-requests', '40000'));
 const WARMUP = 1_000;
-const ROUNDS = 4;
+/** Latency and throughput are measured in rounds that alternate the sides (see measure()). */
+const ROUNDS = 10;
 const GOALS = { p50: 1.25, p99: 1.5, throughput: 0.8 } as const;
 
 /** The request body, the same on both sides: about 200 bytes once encoded. */
@@ -180,19 +182,28 @@ async function measure(kind: BrokerKind) {
   const sides = [await rawSide(broker.url), await cumuloSide(broker.url)];
   const latency = new Map(sides.map((s) => [s.name, histogram()]));
   const rates = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+  const rateRatios: number[] = [];
   try {
     for (const side of sides) {
       await sequential(side, WARMUP, undefined);
       await throughput(side, THROUGHPUT_REQUESTS / 4, IN_FLIGHT);
     }
-    // Rounds alternate the sides so that drift (CPU frequency, GC, broker state) hits both alike.
+    // Short rounds alternate the sides so that drift and the load of a shared machine (CPU
+    // frequency, GC, other processes) hit both alike; throughput is compared round by round and
+    // the median of those paired ratios is reported.
     for (let r = 0; r < ROUNDS; r++) {
-      for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) {
         gc();
         await sequential(side, SEQUENTIAL / ROUNDS, latency.get(side.name));
-        gc();
-        rates.get(side.name)!.push(await throughput(side, THROUGHPUT_REQUESTS / ROUNDS, IN_FLIGHT));
       }
+      const round = new Map<string, number>();
+      for (const side of order) {
+        gc();
+        round.set(side.name, await throughput(side, THROUGHPUT_REQUESTS / ROUNDS, IN_FLIGHT));
+        rates.get(side.name)!.push(round.get(side.name)!);
+      }
+      rateRatios.push(round.get('cumulo')! / round.get('raw')!);
     }
   } finally {
     for (const side of sides) await side.close();
@@ -207,7 +218,8 @@ async function measure(kind: BrokerKind) {
   const result = {
     ratio: round(cumulo.p50_us / raw.p50_us),
     ratio_p99: round(cumulo.p99_us / raw.p99_us),
-    throughput_ratio: round(cumulo.throughput_rps / raw.throughput_rps),
+    throughput_ratio: round(median(rateRatios)),
+    throughput_ratio_range: [round(Math.min(...rateRatios)), round(Math.max(...rateRatios))],
     cumulo,
     raw,
   };

@@ -24,37 +24,51 @@ interface Entry<R, W> {
   waiters: W[];
 }
 
+/** The requests remembered of one (sender incarnation, topic), by seq. */
+interface Pair<R, W> {
+  readonly key: string;
+  readonly bySeq: Map<number, Entry<R, W>>;
+}
+
 export const WINDOW_DEFAULTS = { maxEntries: 16384 } as const;
 
 /** R is the reply; W describes someone waiting for it (where to send it). */
 export class ReplyWindow<R, W> {
-  private readonly entries = new Map<string, Entry<R, W>>();
+  private readonly pairs = new Map<string, Pair<R, W>>();
   /**
-   * Keys in the order their requests began, as a ring: the slot to overwrite next holds the oldest.
-   * (Evicting through the Map's own order would make V8 skip a growing run of deleted slots.)
+   * Entries in the order their requests began, as a ring: the slot to overwrite next holds the
+   * oldest. (Evicting through a Map's own order would make V8 skip a growing run of deleted slots.)
    */
-  private readonly ring: Array<string | undefined>;
+  private readonly ringPairs: Array<Pair<R, W> | undefined>;
+  private readonly ringSeqs: number[];
   private next = 0;
+  private count = 0;
+  /** The pair of the previous call: consecutive requests mostly come from one sender and topic. */
+  private last: { sender: string; topic: string; pair: Pair<R, W> } | undefined;
 
   constructor(options: ReplyWindowOptions = {}) {
-    this.ring = new Array<string | undefined>(Math.max(1, options.maxEntries ?? WINDOW_DEFAULTS.maxEntries));
+    const size = Math.max(1, options.maxEntries ?? WINDOW_DEFAULTS.maxEntries);
+    this.ringPairs = new Array<Pair<R, W> | undefined>(size);
+    this.ringSeqs = new Array<number>(size).fill(0);
   }
 
   /** Marks a request as being handled; false when it is already known (a repeat). */
   begin(sender: string, topic: string, seq: number): boolean {
-    const key = entryKey(sender, topic, seq);
-    if (this.entries.has(key)) return false;
-    const oldest = this.ring[this.next];
-    if (oldest !== undefined) this.entries.delete(oldest);
-    this.ring[this.next] = key;
-    this.next = (this.next + 1) % this.ring.length;
-    this.entries.set(key, { reply: undefined, done: false, waiters: [] });
+    const pair = this.pair(sender, topic, true);
+    if (pair.bySeq.has(seq)) return false;
+    const oldest = this.ringPairs[this.next];
+    if (oldest !== undefined) this.forget(oldest, this.ringSeqs[this.next]!);
+    this.ringPairs[this.next] = pair;
+    this.ringSeqs[this.next] = seq;
+    this.next = (this.next + 1) % this.ringPairs.length;
+    pair.bySeq.set(seq, { reply: undefined, done: false, waiters: [] });
+    this.count++;
     return true;
   }
 
   /** A request seen again: its reply, or a place in the queue for it, or nothing known. */
   repeat(sender: string, topic: string, seq: number, waiter: W): Repeat<R> {
-    const entry = this.entries.get(entryKey(sender, topic, seq));
+    const entry = this.pair(sender, topic, false)?.bySeq.get(seq);
     if (!entry) return { kind: 'forgotten' };
     if (entry.done) return { kind: 'answered', reply: entry.reply as R };
     entry.waiters.push(waiter);
@@ -66,7 +80,7 @@ export class ReplyWindow<R, W> {
    * with it). A reply for a forgotten request is not stored.
    */
   complete(sender: string, topic: string, seq: number, reply: R): W[] {
-    const entry = this.entries.get(entryKey(sender, topic, seq));
+    const entry = this.pair(sender, topic, false)?.bySeq.get(seq);
     if (!entry || entry.done) return [];
     entry.done = true;
     entry.reply = reply;
@@ -77,10 +91,30 @@ export class ReplyWindow<R, W> {
 
   /** Number of requests remembered. */
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
-}
 
-function entryKey(sender: string, topic: string, seq: number): string {
-  return `${sender}\n${topic}\n${seq}`;
+  private pair(sender: string, topic: string, create: true): Pair<R, W>;
+  private pair(sender: string, topic: string, create: false): Pair<R, W> | undefined;
+  private pair(sender: string, topic: string, create: boolean): Pair<R, W> | undefined {
+    const last = this.last;
+    if (last !== undefined && last.sender === sender && last.topic === topic) return last.pair;
+    const key = `${sender}\n${topic}`;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      if (!create) return undefined;
+      pair = { key, bySeq: new Map() };
+      this.pairs.set(key, pair);
+    }
+    this.last = { sender, topic, pair };
+    return pair;
+  }
+
+  private forget(pair: Pair<R, W>, seq: number): void {
+    if (!pair.bySeq.delete(seq)) return;
+    this.count--;
+    if (pair.bySeq.size > 0) return;
+    this.pairs.delete(pair.key);
+    if (this.last?.pair === pair) this.last = undefined;
+  }
 }
