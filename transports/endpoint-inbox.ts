@@ -66,6 +66,7 @@ export class Inbox {
   private readonly order: ReceiveOrder<Arrival>;
   private readonly window: ReplyWindow<ReplyBody, ReplyTarget>;
   private readonly counters: EndpointCounters;
+  private closed = false;
 
   constructor(private readonly options: InboxOptions) {
     this.counters = options.counters;
@@ -80,6 +81,7 @@ export class Inbox {
 
   /** Bytes from the broker on a served topic. */
   fromTransport(topic: string, payload: Uint8Array, handler: ServeHandler): void {
+    if (this.closed) return;
     const decoded = decodeEnvelope(payload);
     if (!decoded.ok) return this.malformed(payload, decoded.error);
     const { envelope, format } = decoded.value;
@@ -95,11 +97,14 @@ export class Inbox {
     return this.order.stats();
   }
 
+  /** Stops taking messages (some may still be on their way from the transport or a microtask). */
   close(): void {
+    this.closed = true;
     this.order.close();
   }
 
   private accept(arrival: Arrival): void {
+    if (this.closed) return;
     const { envelope } = arrival;
     if (envelope.type === REPLY_TYPE) {
       // A reply published to a served topic is misaddressed; no handler expects one.

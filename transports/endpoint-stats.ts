@@ -17,7 +17,7 @@ export interface EndpointCounters {
   handled: number;
   /** Requests that arrived after their deadline: answered TIMEOUT, not handled. */
   expired: number;
-  /** Repeated requests answered with the reply they already got. */
+  /** Repeated requests answered with the reply they already got (or queued for it while it is made). */
   duplicatesAnswered: number;
   /** Repeats not handled again and not answered (one-way, still being handled, or too old to know). */
   duplicatesDropped: number;

@@ -120,6 +120,8 @@ class MessagingEndpoint implements Endpoint {
   /** When the transport last went down; undefined while connected. */
   private disconnectedAt: number | undefined;
   private closed = false;
+  /** The transport said 'closed': sending cannot succeed any more, so nothing waits for a resend. */
+  private transportClosed = false;
 
   constructor(private readonly options: EndpointOptions) {
     this.transport = options.transport;
@@ -161,7 +163,7 @@ class MessagingEndpoint implements Endpoint {
   }
 
   ask(topic: string, to: string, type: string, body: unknown, options: AskOptions = {}): Promise<Result<unknown>> {
-    if (this.closed) return Promise.resolve(err(Unavailable(`endpoint ${this.clientId} is closed`)));
+    if (this.closed || this.transportClosed) return Promise.resolve(err(Unavailable(`endpoint ${this.clientId} is closed`)));
     const deadline = options.deadline ?? this.clock.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
     const corr = newId();
     const envelope: Envelope = {
@@ -281,7 +283,7 @@ class MessagingEndpoint implements Endpoint {
   private transmit(outgoing: Outgoing): void {
     this.router.send(outgoing.topic, outgoing.envelope, this.format).catch((e: unknown) => {
       const error = toErrorValue(e);
-      if (!error.retryable || this.closed) this.pending.settle(outgoing.corr, err(error));
+      if (!error.retryable || this.closed || this.transportClosed) this.pending.settle(outgoing.corr, err(error));
     });
   }
 
@@ -314,6 +316,7 @@ class MessagingEndpoint implements Endpoint {
         this.disconnectedAt = undefined;
         return;
       case 'closed':
+        this.transportClosed = true;
         this.pending.failAll(Unavailable(`transport ${this.clientId} closed`));
         return;
       default: {

@@ -247,3 +247,15 @@ void test('events always go through the transport, in JSON, to every listener, i
   assert.equal(raw.length, 2);
   assert.equal((JSON.parse(raw[0]!) as { type: string }).type, 'server.active', 'events are JSON, readable by any client');
 });
+
+void test('when the transport closes, pending and later asks settle UNAVAILABLE at once', async (t) => {
+  const { ta, asker, server } = await setup(t);
+  await server.serve(SERVED, () => undefined);
+  const pending = asker.ask(SERVED, 'svc/1', 'q', null, { timeoutMs: 60_000 });
+  await settle();
+  await ta.close();
+  const r = await pending;
+  assert.equal(!r.ok && r.error.code, 'UNAVAILABLE');
+  const later = await asker.ask(SERVED, 'svc/1', 'q', null, { timeoutMs: 60_000 });
+  assert.equal(!later.ok && later.error.code, 'UNAVAILABLE');
+});
