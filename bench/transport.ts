@@ -3,7 +3,7 @@
 // broker with a hand-rolled correlation id, same body, same QoS 1, noDelay on both: p50 and p99
 // of sequential requests, and throughput with 100 in flight. Goals: p50 ratio <= 1.25, p99 ratio
 // <= 1.5, throughput >= 0.8x raw. Runs on the embedded aedes and on mosquitto.
-//   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--requests N]
+//   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--target endpoint|actor] [--requests N]
 //     [--throughput-requests N] [--inflight N]
 import { createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,9 @@ import { connectMqtt } from '../transports/mqtt-transport.js';
 import { topics } from '../transports/topics.js';
 import type { Transport } from '../transports/transport.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { FabricNode } from '../supervision/fabric-node.js';
+import { createActorSystem, createMemoryStore, defineKind, type ActorSystem } from '../supervision/index.js';
+import { shardOf } from '../transports/topics.js';
 
 type BrokerKind = 'aedes' | 'mosquitto';
 
@@ -27,6 +30,8 @@ function option(name: string, fallback: string): string {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
+/** 'endpoint': B is a bare endpoint that answers at once; 'actor': B is a fabric node and an actor answers. */
+const TARGET = option('target', 'endpoint') as 'endpoint' | 'actor';
 const BROKERS: BrokerKind[] = option('broker', 'both') === 'both' ? ['aedes', 'mosquitto'] : [option('broker', 'aedes') as BrokerKind];
 const SEQUENTIAL = Number(option('requests', '4000'));
 const IN_FLIGHT = Number(option('inflight', '100'));
@@ -69,10 +74,42 @@ async function startBrokerOf(kind: BrokerKind): Promise<Broker> {
   return { url: m.url, stop: () => m.stop() };
 }
 
+/** What answers on B's side: a bare handler, or an actor behind a fabric node (--target actor). */
+interface Target {
+  stop(): Promise<void>;
+}
+
+async function serveEndpoint(server: Endpoint, topic: string): Promise<Target> {
+  const unserve = await server.serve(topic, (d) => void d.reply(d.envelope.body));
+  return { stop: unserve };
+}
+
+/** A stateless echo actor of kind `bench`, served by a fabric node that owns only its shard. */
+const echoKind = defineKind<null, { type: 'echo' }, unknown>({
+  name: 'bench',
+  messageTypes: { echo: true },
+  initialState: null,
+  handle: (_ctx, msg) => msg,
+});
+
+async function serveActor(server: Endpoint, transport: Transport): Promise<Target> {
+  const store = createMemoryStore();
+  let node: FabricNode | undefined;
+  const system: ActorSystem = createActorSystem({ clock: wallClock, store, shardEpoch: (shard) => node?.epochOf(shard) ?? 0 });
+  const registered = system.register(echoKind);
+  if (!registered.ok) throw new Error(registered.error.message);
+  node = await FabricNode.start({ nodeId: `bench-node-${newId()}`, system, endpoint: server, transport, store, clock: wallClock, shards: [shardOf('bench', 'echo-1')] });
+  return {
+    stop: async () => {
+      await node?.drain();
+      await system.stop();
+    },
+  };
+}
+
 /**
- * The fabric side. SEAM: today B is a bare endpoint whose handler answers at once; once the actor
- * runtime is the thing to measure, serve the shard from a FabricNode and ask an actor's address
- * instead: only this function changes.
+ * The fabric side: A asks `bench/echo-1` on its mailbox shard; B answers, through a bare endpoint
+ * handler or (--target actor) through the actor runtime.
  */
 async function cumuloSide(url: string): Promise<Side> {
   const transports: Transport[] = [await connectMqtt({ url }), await connectMqtt({ url })];
@@ -80,7 +117,7 @@ async function cumuloSide(url: string): Promise<Side> {
   const asker: Endpoint = await createEndpoint({ transport: ta, clock: wallClock });
   const server: Endpoint = await createEndpoint({ transport: tb, clock: wallClock });
   const topic = topics.mailboxOf('bench', 'echo-1');
-  await server.serve(topic, (d) => void d.reply(d.envelope.body));
+  const target = TARGET === 'actor' ? await serveActor(server, tb) : await serveEndpoint(server, topic);
   return {
     name: 'cumulo',
     request: async () => {
@@ -88,6 +125,7 @@ async function cumuloSide(url: string): Promise<Side> {
       if (!r.ok) throw new Error(`ask failed: ${r.error.code} ${r.error.message}`);
     },
     close: async () => {
+      await target.stop();
       await asker.close();
       await server.close();
       await Promise.all(transports.map((t) => t.close()));
@@ -238,6 +276,7 @@ console.log(
   `RESULT ${JSON.stringify({
     bench: 'transport',
     broker: BROKERS[0],
+    target: TARGET,
     ratio: primary.ratio,
     ratio_p99: primary.ratio_p99,
     throughput_ratio: primary.throughput_ratio,
