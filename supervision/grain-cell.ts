@@ -27,7 +27,6 @@ const noop = (): void => {};
 
 export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, MailboxOwner {
   readonly key: string;
-  readonly shard: number;
   state!: S;
   revision = 0;
   status = ACTIVATING;
@@ -57,7 +56,11 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     readonly id: string,
   ) {
     this.key = `${owner.name}/${id}`;
-    this.shard = shardOf(owner.name, id);
+  }
+
+  /** The mailbox shard, hashed when first needed (most activations of a read path never write). */
+  get shard(): number {
+    return shardOf(this.owner.name, this.id);
   }
 
   get kind(): string {
@@ -217,9 +220,10 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     const expectedRevision = this.revision;
     const revision = expectedRevision + 1;
     this.revision = revision;
-    const epoch = host.epochOf(this.shard);
+    const shard = this.shard;
+    const epoch = host.epochOf(shard);
     const record = { state: next, revision, epoch, dedup: this.marks === undefined ? EMPTY_MARKS : { ...this.marks } };
-    const write = host.store.persist(this.key, record, { shard: this.shard, expectedRevision }).then((result) => {
+    const write = host.store.persist(this.key, record, { shard, expectedRevision }).then((result) => {
       if (!result.ok) throw new FabricError(result.error);
       this.state = next;
       const rt = host.rt;
@@ -316,7 +320,7 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
   private activated(): void {
     this.status = RUNNING;
     const rt = this.owner.host.rt;
-    rt.emit({ type: 'activated', path: this.key, kind: this.owner.name, at: rt.clock.now(), revision: this.revision });
+    if (rt.inspector.active) rt.emit({ type: 'activated', path: this.key, kind: this.owner.name, at: rt.clock.now(), revision: this.revision });
   }
 
   /** Clears what a crashed activation held, then activates again (the policy calls it after backoff). */

@@ -156,7 +156,7 @@ export class KindRuntime<S, M extends Message, R> implements MailboxOwner {
         this.active.delete(cell.id);
         cell.leave(PASSIVATED);
         passivated++;
-        rt.emit({ type: 'passivated', path: cell.key, kind: this.name, at: now });
+        if (rt.inspector.active) rt.emit({ type: 'passivated', path: cell.key, kind: this.name, at: now });
       }
     }
     return passivated;
@@ -177,7 +177,7 @@ export class KindRuntime<S, M extends Message, R> implements MailboxOwner {
     for (let i = cells.length - 1; i >= 0; i--) {
       const cell = cells[i]!;
       cell.leave(error);
-      this.host.rt.emit({ type: 'stopped', path: cell.key, kind: this.name, at: this.host.rt.clock.now(), reason: 'system' });
+      if (this.host.rt.inspector.active) this.host.rt.emit({ type: 'stopped', path: cell.key, kind: this.name, at: this.host.rt.clock.now(), reason: 'system' });
     }
     this.mailbox.stop();
   }

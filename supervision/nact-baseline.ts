@@ -41,23 +41,21 @@ export function nactAskPairs(pairs: number): { run(count: number): Promise<numbe
 }
 
 /**
- * Brings actors up from stored state with nact: for each id, load its state, spawn a nact actor
- * holding it and query it once. `observe` gets each id's time from "message" to reply in ns.
+ * Brings actors up from stored state with nact: activate(id, state) spawns a nact actor holding
+ * the state and queries it once, resolving with the reply (the whole step a reactivation does).
  */
-export async function nactActivations(ids: readonly string[], load: (id: string) => unknown, observe: (ns: number) => void): Promise<void> {
+export function nactActivator(): { activate(id: string, state: unknown): Promise<unknown>; stop(): void } {
   const system = start();
   const parent = spawn(system, (state: number) => state, 'kind', { initialState: 0 });
-  try {
-    for (const id of ids) {
-      const t0 = process.hrtime.bigint();
-      const actor = spawn(parent, (state: unknown, msg: { sender: Ref<unknown> }) => {
-        dispatch(msg.sender, state);
-        return state;
-      }, id, { initialState: load(id) });
-      await query(actor, (sender: Ref<unknown>) => ({ sender }), QUERY_TIMEOUT_MS);
-      observe(Number(process.hrtime.bigint() - t0));
-    }
-  } finally {
-    stop(system);
-  }
+  const reply = (state: unknown, msg: { sender: Ref<unknown> }) => {
+    dispatch(msg.sender, state);
+    return state;
+  };
+  return {
+    activate: (id: string, state: unknown): Promise<unknown> => {
+      const actor = spawn(parent, reply, id, { initialState: state });
+      return query(actor, (sender: Ref<unknown>) => ({ sender }), QUERY_TIMEOUT_MS);
+    },
+    stop: () => stop(system),
+  };
 }
