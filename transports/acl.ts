@@ -13,7 +13,7 @@ export const InvalidAclName = defineError('INVALID_ACL_NAME', 400);
 /**
  * node: a fabric process (serves mailboxes, hosts, leases, publishes events): all of `cumulo/#`.
  * client: sends requests to mailbox shards, reads its own replies and its project's events.
- * observer: reads its project's events only (dashboards, audit).
+ * observer: reads its project's events (and its own reply topic); publishes nothing. Dashboards, audit.
  */
 export type Role = 'node' | 'client' | 'observer';
 
