@@ -1,7 +1,7 @@
 // Runs Debian's mosquitto 2 as an external broker for tests, on a free loopback port with
 // set_tcp_nodelay on, and optionally a password file and ACL file. restart() keeps the port.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,9 @@ function waitUntilRunning(child: ChildProcess): Promise<void> {
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'cumulo-mosquitto-'));
+  // mosquitto started as root drops to the `mosquitto` user before it reads the password and
+  // ACL files: the dir must be readable by others (the files hold only hashes and topic rules).
+  chmodSync(dir, 0o755);
   const port = await freePort();
   const lines = [`listener ${port} 127.0.0.1`, 'set_tcp_nodelay true', 'log_dest stderr', 'persistence false', 'max_queued_messages 100000', 'max_inflight_messages 0'];
   if (options.users) {

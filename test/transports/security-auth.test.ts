@@ -4,16 +4,11 @@
 // The refusal codes differ (aedes: 4 bad username or password; mosquitto 2.0: 5 not authorised).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { startBroker } from '../../transports/broker.js';
 import { createStaticAuthenticator, type StaticUser } from '../../transports/static-authenticator.js';
 import { mosquittoAclFile } from '../../transports/acl.js';
-import { freePort } from '../helpers/mosquitto.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
 
 const USERS: Record<string, StaticUser> = {
   'node-1': { password: 'node-secret', role: 'node' },
@@ -39,38 +34,12 @@ async function tryConnect(url: string, who: Credentials): Promise<number | 'ok'>
   }
 }
 
-/**
- * mosquitto with the password file and ACL file of docs/mqtt-security.md; resolves its URL.
- * (Not test/helpers/mosquitto.ts: mosquitto started by root drops to the `mosquitto` user,
- * which cannot read files in that helper's mode-0700 directory.)
- */
+/** mosquitto with the password file and ACL file of docs/mqtt-security.md; resolves its URL. */
 async function startSecuredMosquitto(t: TestContext): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'cumulo-security-'));
-  chmodSync(dir, 0o755);
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const passwd = join(dir, 'passwd');
-  writeFileSync(passwd, Object.entries(USERS).map(([name, u]) => `${name}:${u.password}\n`).join(''));
-  await promisify(execFile)('mosquitto_passwd', ['-U', passwd]); // hashes the plain file in place
-  writeFileSync(join(dir, 'acl'), mosquittoAclFile(USERS));
-  const port = await freePort();
-  const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${join(dir, 'acl')}`, 'log_dest stderr'];
-  writeFileSync(join(dir, 'mosquitto.conf'), conf.join('\n') + '\n');
-  const child = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill();
-    await exited;
-  });
-  await new Promise<void>((resolve, reject) => {
-    let log = '';
-    child.stderr.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('running')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${log}`)));
-  });
-  return `mqtt://127.0.0.1:${port}`;
+  const users = Object.fromEntries(Object.entries(USERS).map(([name, u]) => [name, u.password]));
+  const mosquitto = await startMosquitto({ users, acl: mosquittoAclFile(USERS) });
+  t.after(() => mosquitto.stop());
+  return mosquitto.url;
 }
 
 void test('the embedded broker refuses missing and wrong credentials and accepts the right ones', async (t) => {
