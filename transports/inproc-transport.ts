@@ -62,6 +62,9 @@ export class InProcessBus {
     }
   }
 
+  // The members below are the bus's side of the protocol with InProcessTransport; users of the
+  // bus need only the constructor, subscriberCount, fail and restore.
+
   get isFailed(): boolean {
     return this.failed;
   }

@@ -25,10 +25,6 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-interface Inflight extends Waiter {
-  /** Settles with the publish, either way. */
-  readonly settled: Promise<unknown>;
-}
 
 interface Subscription {
   readonly handler: MessageHandler;
@@ -47,16 +43,6 @@ const SUBACK_FAILURE = 128;
 /** How long close() lets in-flight QoS 1 publishes finish before it drops the connection. */
 const CLOSE_DRAIN_MS = 2000;
 
-function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } {
-  let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 const closedError = (clientId: string) => new FabricError(Unavailable(`transport ${clientId} is closed`));
 
 class MqttTransport implements Transport {
@@ -67,7 +53,9 @@ class MqttTransport implements Transport {
   /** QoS 1 publishes issued while disconnected, in order; sent once re-subscribed. */
   private held: HeldPublish[] = [];
   /** Publishes handed to mqtt.js whose PUBACK has not come yet. */
-  private readonly inflight = new Set<Inflight>();
+  private readonly inflight = new Set<Waiter>();
+  /** Set while close() waits for the in-flight publishes. */
+  private drained: (() => void) | undefined;
   private readonly listeners = new Set<(status: TransportStatus) => void>();
   private status: TransportStatus = 'disconnected';
 
@@ -142,16 +130,17 @@ class MqttTransport implements Transport {
   }
 
   private send(topic: string, payload: Buffer, qos: Qos, retain: boolean): Promise<void> {
-    const { promise, resolve, reject } = deferred();
-    const entry: Inflight = { resolve, reject, settled: promise.catch(() => undefined) };
-    this.inflight.add(entry);
-    // The callback comes on PUBACK for QoS 1 (after a resend if the connection dropped first).
-    this.client.publish(topic, payload, { qos, retain }, (e) => {
-      if (!this.inflight.delete(entry)) return;
-      if (e) reject(new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
-      else resolve();
+    return new Promise((resolve, reject) => {
+      const entry: Waiter = { resolve, reject };
+      this.inflight.add(entry);
+      // The callback comes on PUBACK for QoS 1 (after a resend if the connection dropped first).
+      this.client.publish(topic, payload, { qos, retain }, (e) => {
+        if (!this.inflight.delete(entry)) return;
+        if (this.inflight.size === 0) this.drained?.();
+        if (e) reject(new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
+        else resolve();
+      });
     });
-    return promise;
   }
 
   /** After each CONNACK: subscribe every filter again (the session is clean), then go live. */
@@ -210,7 +199,7 @@ class MqttTransport implements Transport {
    */
   private dispatch(topic: string, payload: Buffer): void {
     if (this.status === 'closed') return;
-    const matched = [...this.subscriptions.match(topic)];
+    const matched = this.subscriptions.match(topic);
     matched.forEach(([, s], i) => {
       try {
         s.handler(topic, i === matched.length - 1 ? payload : Buffer.from(payload));
@@ -224,17 +213,17 @@ class MqttTransport implements Transport {
 
   /** Waits until in-flight publishes are acknowledged, the connection drops, or a bound passes. */
   private async drainInflight(): Promise<void> {
-    const acked = Promise.allSettled([...this.inflight].map((w) => w.settled));
     let timer: NodeJS.Timeout | undefined;
-    let onClose: (() => void) | undefined;
-    const dropped = new Promise<void>((resolve) => {
+    let dropped: (() => void) | undefined;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      dropped = resolve;
       timer = setTimeout(resolve, CLOSE_DRAIN_MS);
-      onClose = resolve;
       this.client.once('close', resolve);
     });
-    await Promise.race([acked, dropped]);
     clearTimeout(timer);
-    if (onClose) this.client.off('close', onClose);
+    if (dropped) this.client.off('close', dropped);
+    this.drained = undefined;
   }
 
   private setStatus(status: TransportStatus): void {

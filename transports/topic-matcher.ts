@@ -58,12 +58,16 @@ export class FilterIndex<V> {
   }
 
   /** Every (filter, value) whose filter matches the topic, each once. */
-  *match(topic: string): IterableIterator<[string, V]> {
+  match(topic: string): Array<[string, V]> {
+    const found: Array<[string, V]> = [];
     const hit = this.exact.get(topic);
-    if (hit !== undefined) yield [topic, hit];
-    for (const entry of this.wildcard) {
-      if (matches(entry[0], topic)) yield entry;
+    if (hit !== undefined) found.push([topic, hit]);
+    if (this.wildcard.size > 0) {
+      for (const entry of this.wildcard) {
+        if (matches(entry[0], topic)) found.push(entry);
+      }
     }
+    return found;
   }
 
   entries(): IterableIterator<[string, V]> {
