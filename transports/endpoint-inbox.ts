@@ -203,7 +203,25 @@ export class Inbox {
 
   /** Never rejects: a reply that cannot be sent is counted (the asker will time out or resend). */
   private sendAwaitable(target: ReplyTarget, body: ReplyBody): Promise<void> {
-    const reply: Envelope = {
+    const router = this.options.router;
+    let sent = router.send(target.replyTo, this.replyEnvelope(target, body), target.format);
+    if (!sent.ok) {
+      // The handler's reply cannot travel (not plain data, too large): tell the asker why rather
+      // than let it wait for its deadline.
+      const why = Internal(`the reply could not be encoded: ${sent.error.message}`, { cause: sent.error.code });
+      sent = router.send(target.replyTo, this.replyEnvelope(target, replyError(why)), target.format);
+    }
+    if (!sent.ok) {
+      this.counters.sendFailures++;
+      return Promise.resolve();
+    }
+    return sent.value.catch(() => {
+      this.counters.sendFailures++;
+    });
+  }
+
+  private replyEnvelope(target: ReplyTarget, body: ReplyBody): Envelope {
+    return {
       v: 1,
       type: REPLY_TYPE,
       to: target.to,
@@ -216,9 +234,6 @@ export class Inbox {
       token: null,
       body,
     };
-    return this.options.router.send(target.replyTo, reply, target.format).catch(() => {
-      this.counters.sendFailures++;
-    });
   }
 }
 

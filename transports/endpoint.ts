@@ -166,6 +166,7 @@ class MessagingEndpoint implements Endpoint {
     if (this.closed || this.transportClosed) return Promise.resolve(err(Unavailable(`endpoint ${this.clientId} is closed`)));
     const deadline = options.deadline ?? this.clock.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
     const corr = newId();
+    const seq = this.sequence.next(topic);
     const envelope: Envelope = {
       v: 1,
       type,
@@ -174,15 +175,21 @@ class MessagingEndpoint implements Endpoint {
       replyTo: this.replyTopic,
       corr,
       inc: this.incarnation,
-      seq: this.sequence.next(topic),
+      seq,
       deadline,
       token: options.token ?? null,
       body,
     };
+    const sent = this.router.send(topic, envelope, this.format);
+    if (!sent.ok) {
+      // Refused before it left: the seq goes back, so the receiver sees no gap.
+      this.sequence.takeBack(topic, seq);
+      return Promise.resolve(err(sent.error));
+    }
     const outgoing: Outgoing = { topic, corr, envelope };
     const answer = this.pending.add(corr, outgoing, deadline);
     this.counters.asked++;
-    this.transmit(outgoing);
+    this.watch(outgoing, sent.value);
     this.retransmitTimer ??= this.clock.setTimer(this.retransmitIntervalMs, () => this.retransmitDue());
     return answer;
   }
@@ -202,8 +209,13 @@ class MessagingEndpoint implements Endpoint {
       token: options.token ?? null,
       body,
     };
+    const sent = this.router.send(topic, envelope, this.format);
+    if (!sent.ok) {
+      this.sequence.takeBack(topic, envelope.seq);
+      throw new FabricError(sent.error);
+    }
     this.counters.told++;
-    await this.router.send(topic, envelope, this.format);
+    await sent.value;
   }
 
   async publishEvent(topic: string, type: string, body: unknown, options: { readonly from?: string } = {}): Promise<void> {
@@ -222,8 +234,13 @@ class MessagingEndpoint implements Endpoint {
       token: null,
       body,
     };
+    const sent = this.router.publish(topic, envelope, this.options.eventFormat ?? 'json');
+    if (!sent.ok) {
+      this.sequence.takeBack(topic, envelope.seq);
+      throw new FabricError(sent.error);
+    }
     this.counters.events++;
-    await this.router.broadcast(topic, envelope, this.options.eventFormat ?? 'json');
+    await sent.value;
   }
 
   listen(filter: string, handler: (event: EventDelivery) => void): Promise<() => Promise<void>> {
@@ -279,9 +296,16 @@ class MessagingEndpoint implements Endpoint {
     };
   }
 
-  /** Sends a request (again); a failure that resending cannot cure settles it at once. */
+  /** Sends a pending request again (it was encoded once already, so it encodes again). */
   private transmit(outgoing: Outgoing): void {
-    this.router.send(outgoing.topic, outgoing.envelope, this.format).catch((e: unknown) => {
+    const sent = this.router.send(outgoing.topic, outgoing.envelope, this.format);
+    if (sent.ok) this.watch(outgoing, sent.value);
+    else this.pending.settle(outgoing.corr, err(sent.error));
+  }
+
+  /** A send that fails in a way resending cannot cure settles its request at once. */
+  private watch(outgoing: Outgoing, sending: Promise<void>): void {
+    sending.catch((e: unknown) => {
       const error = toErrorValue(e);
       if (!error.retryable || this.closed || this.transportClosed) this.pending.settle(outgoing.corr, err(error));
     });

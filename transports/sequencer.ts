@@ -13,6 +13,11 @@ export class SendSequence {
     this.counters.set(topic, n);
     return n;
   }
+
+  /** Returns seq when it is the last one issued for topic: its message was refused before it left. */
+  takeBack(topic: string, seq: number): void {
+    if (this.counters.get(topic) === seq) this.counters.set(topic, seq - 1);
+  }
 }
 
 export interface ReceiveOrderOptions<T> {

@@ -207,6 +207,28 @@ void test('an invalid message is refused at once as a value, not sent', async (t
   assert.equal(asker.stats().pending, 0);
 });
 
+void test('a refused message takes no seq: what follows is not held behind a gap', async (t) => {
+  const { asker, server } = await setup(t);
+  const { seen, served } = serveCounter(server);
+  await served;
+  const big = await asker.ask(SERVED, 'svc/1', 'big', 'x'.repeat(2 * 1024 * 1024));
+  assert.equal(!big.ok && big.error.code, 'PAYLOAD_TOO_LARGE');
+  await assert.rejects(asker.tell(SERVED, 'svc/1', 'bad type', null), /BAD_ENVELOPE/);
+  // The virtual clock never moves: a gap would hold these until the gap timeout.
+  await asker.tell(SERVED, 'svc/1', 'add', 'one');
+  assert.deepEqual(await asker.ask(SERVED, 'svc/1', 'add', 'two'), { ok: true, value: { count: 2 } });
+  assert.deepEqual(seen, ['one', 'two']);
+  assert.equal(server.stats().order.held, 0);
+});
+
+void test('a reply that cannot be encoded reaches the asker as INTERNAL instead of a timeout', async (t) => {
+  const { asker, server } = await setup(t);
+  await server.serve(SERVED, (d) => void d.reply({ when: new Date(0) }));
+  const r = await asker.ask(SERVED, 'svc/1', 'q', null);
+  assert.equal(!r.ok && r.error.code, 'INTERNAL');
+  assert.equal(!r.ok && r.error.details?.cause, 'BAD_ENVELOPE');
+});
+
 void test('local delivery needs no broker: it works while the bus is down', async (t) => {
   const bus = new InProcessBus();
   const clock = new VirtualClock(0);

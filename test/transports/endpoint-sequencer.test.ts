@@ -25,6 +25,17 @@ void test('SendSequence counts per topic from 1 without gaps', () => {
   assert.deepEqual([s.next('a'), s.next('a'), s.next('b'), s.next('a'), s.next('b')], [1, 2, 1, 3, 2]);
 });
 
+void test('SendSequence takes back the last seq of a topic only', () => {
+  const s = new SendSequence();
+  s.next('a');
+  const refused = s.next('a');
+  s.takeBack('a', refused);
+  assert.equal(s.next('a'), 2, 'the refused seq is issued again');
+  s.next('a');
+  s.takeBack('a', 2); // not the last one: a gap-free stream cannot give it back
+  assert.equal(s.next('a'), 4);
+});
+
 void test('in-order arrivals are delivered at once', () => {
   const h = harness();
   for (let seq = 1; seq <= 5; seq++) h.order.accept('inc1', 't', seq, `m${seq}`);
