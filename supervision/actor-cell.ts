@@ -132,8 +132,10 @@ export class ActorCell<S, M extends Message, R> implements ActorContext<S, M>, S
       fresh = this.def.init();
     } catch (caught) {
       // A failing init() is one more failure of this child: the supervisor counts it.
+      const error = toErrorValue(caught);
+      this.rt.emit({ type: 'failed', path: this.path, at: this.rt.clock.now(), error, messageType: undefined });
       this.suspend();
-      void this.parent.childFailed(this, toErrorValue(caught)); // a new decision; nothing waits on it here
+      void this.parent.childFailed(this, error); // a new decision; nothing waits on it here
       return;
     }
     this.state = fresh;

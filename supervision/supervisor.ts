@@ -175,7 +175,11 @@ export class Supervisor implements SupervisedNode, ParentSupervisor, SupervisorR
   private runRestart(pending: PendingRestart): void {
     this.pendings = this.pendings.filter((p) => p !== pending);
     pending.timer = undefined;
-    for (const node of pending.nodes) if (this.byName.get(node.name) === node) node.restart();
+    for (const node of pending.nodes) {
+      // A restart that fails again may spend the budget and escalate: then nothing more restarts.
+      if (this.status !== RUNNING) break;
+      if (this.byName.get(node.name) === node) node.restart();
+    }
     pending.finish(true);
   }
 

@@ -179,3 +179,32 @@ void test('stopping stops children before their parent, last started first', asy
   // The name is free again.
   assert.ok(system.supervisor({ name: 'sup', strategy: 'one-for-one' }).ok);
 });
+
+void test('an init() that fails on restart counts against the budget, and an escalation ends the restart', async (t) => {
+  const fatal: InspectionEvent[] = [];
+  const { system, events } = setup(t, { restart: { intensity: 0, periodMs: 1000, backoff: NO_BACKOFF }, onFatal: (e) => fatal.push(e) });
+  let initFails = false;
+  const sup = unwrap(system.supervisor({ name: 'sup', strategy: 'one-for-all', intensity: 2, periodMs: 1000, backoff: NO_BACKOFF }));
+  const fragile = defineActor<number, WorkerMsg, number>({
+    ...worker('x'),
+    init: () => {
+      if (initFails) throw new Error('cannot start');
+      return 0;
+    },
+  });
+  unwrap(sup.spawn(fragile));
+  const y = unwrap(sup.spawn(worker('y')));
+  unwrap(await y.ask({ type: 'add' }));
+  initFails = true;
+  const crash = await y.ask({ type: 'boom' });
+  assert.equal(!crash.ok && crash.error.code, 'INTERNAL');
+  // boom (1st restart) → x's init fails (2nd) → fails again: budget of 2 spent.
+  assert.deepEqual(
+    events.filter((e) => e.type === 'failed').map((e) => e.type === 'failed' && e.messageType),
+    ['boom', undefined, undefined],
+  );
+  assert.equal(events.filter((e) => e.type === 'escalated' && e.path === '/sup').length, 1);
+  assert.equal(fatal.length, 1, 'the root, with no budget, reports it as fatal');
+  const after = await y.ask({ type: 'get' });
+  assert.equal(!after.ok && after.error.code, 'ACTOR_STOPPED', 'y is not started again after the escalation');
+});
