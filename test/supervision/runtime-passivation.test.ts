@@ -19,12 +19,13 @@ type TallyMsg =
   | { type: 'add'; amount: number; tag: string }
   | { type: 'read' }
   | { type: 'remind'; inMs: number; periodMs?: number }
-  | { type: 'tick-every'; ms: number };
+  | { type: 'tick-every'; ms: number }
+  | { type: 'forget' };
 
 function tallyKind(hooks: Partial<Pick<KindDefinition<Tally, TallyMsg, Tally>, 'onActivate'>> = {}) {
   return defineKind<Tally, TallyMsg, Tally>({
     name: 'tally',
-    messageTypes: { add: true, read: true, remind: true, 'tick-every': true },
+    messageTypes: { add: true, read: true, remind: true, 'tick-every': true, forget: true },
     initialState: { total: 0, seen: [], reminded: 0, ticks: 0 },
     idleAfterMs: 1000,
     ...hooks,
@@ -40,6 +41,9 @@ function tallyKind(hooks: Partial<Pick<KindDefinition<Tally, TallyMsg, Tally>, '
           return ctx.state;
         case 'tick-every':
           ctx.setTimer('tick', msg.ms, { repeat: true });
+          return ctx.state;
+        case 'forget':
+          await ctx.cancelReminder('wake');
           return ctx.state;
         default: {
           const never: never = msg;
@@ -164,6 +168,24 @@ void test('a reminder survives a new system over the same store and wakes a pass
   assert.equal(count(events, 'activated'), 2);
   const r = await system.ref(tallyKind(), 't1').ask({ type: 'read' });
   assert.equal(r.ok && r.value.reminded, 2);
+});
+
+void test('a one-shot reminder fires once and is deleted; a cancelled one never fires', async (t) => {
+  const store = createMemoryStore();
+  const { clock, system, events } = setup(t, store);
+  const t1 = system.ref(tallyKind(), 't1');
+  const t2 = system.ref(tallyKind(), 't2');
+  assert.ok((await t1.ask({ type: 'remind', inMs: 5000 })).ok);
+  assert.ok((await t2.ask({ type: 'remind', inMs: 5000 })).ok);
+  assert.equal(store.reminders().length, 2);
+  assert.ok((await t2.ask({ type: 'forget' })).ok);
+  assert.deepEqual(store.reminders().map((r) => r.key), ['tally/t1']);
+  await clock.advanceAsync(20_000);
+  await store.flushed();
+  assert.equal(count(events, 'reminder-fired'), 1);
+  assert.equal(count(events, 'reminder-fired', 'tally/t2'), 0);
+  assert.deepEqual(store.reminders(), []);
+  assert.equal(store.load<Tally>('tally/t1')?.state.reminded, 1);
 });
 
 void test('concurrent first messages activate an actor once (fast-check scheduler)', async () => {
