@@ -5,14 +5,21 @@
 // time. Anchor, same ids, same run, alternating in chunks: nact alone doing the same step (load
 // the stored state, spawn a nact actor holding it, query it once; ratio = total time of ours ÷
 // total time of nact's). Map-get time of the state is printed for scale.
-//   npx tsc -p . && node --expose-gc dist/bench/actors.js [registered=1000000] [active=100000]
+// With `lmdb` as third argument the records live in an LMDB store in a temporary directory
+// (off the JS heap) instead.
+//   npx tsc -p . && node --expose-gc dist/bench/actors.js [registered=1000000] [active=100000] [memory|lmdb]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { VirtualClock } from '../transports/clock.js';
-import { createActorSystem, createMemoryStore, defineKind } from '../supervision/index.js';
+import { createActorSystem, createMemoryStore, defineKind, openLmdbStore } from '../supervision/index.js';
+import type { ActorStore } from '../supervision/index.js';
 import { nactActivator } from '../supervision/nact-baseline.js';
 
 const REGISTERED = Number(process.argv[2] ?? 1_000_000);
 const ACTIVE = Number(process.argv[3] ?? 100_000);
+const STORE = process.argv[4] === 'lmdb' ? 'lmdb' : 'memory';
 const IDLE_MS = 1000;
 
 interface Item {
@@ -48,7 +55,8 @@ const histogram = () => hdr.build({ lowestDiscernibleValue: 100, highestTrackabl
 const ms = (ns: number): number => Number((ns / 1e6).toFixed(4));
 
 async function main(): Promise<void> {
-  const store = createMemoryStore();
+  const dir = STORE === 'lmdb' ? mkdtempSync(join(tmpdir(), 'cumulo-bench-actors-')) : undefined;
+  const store: ActorStore = dir === undefined ? createMemoryStore() : await openLmdbStore({ path: dir });
   const t0 = Date.now();
   for (let start = 0; start < REGISTERED; start += 10_000) {
     const writes: Promise<unknown>[] = [];
@@ -134,8 +142,11 @@ async function main(): Promise<void> {
   if (sink === 0) throw new Error('map anchor read nothing');
 
   await system.stop();
+  await store.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   const result = {
     bench: 'actors',
+    store: STORE,
     registered: REGISTERED,
     active: ACTIVE,
     rss_mb: mb(memory.rss),
