@@ -49,6 +49,24 @@ interface EpochEntry {
  */
 type IfVersion = (key: string | number, version: number | null, writes: () => void, options?: { ifLessThan: boolean }) => Promise<boolean>;
 
+const AT_MOST = { ifLessThan: true } as const;
+const OK: Result<void> = Object.freeze(ok(undefined));
+
+/** Object keys that name fields (`status`, `ramMb`), as opposed to ids used as keys. */
+const FIELD_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,31}$/;
+
+/**
+ * How records are encoded: lmdb-js' msgpackr with structures (the key lists of objects) shared
+ * in the database, so a record carries only its values. Only field-name shapes are shared: maps
+ * keyed by ids (the dedup marks' sender incarnations) would each take one of the few shared
+ * slots and a synchronous write to save it; they are encoded inline instead. Exported so the
+ * benchmark's raw anchor encodes exactly alike.
+ */
+export const RECORD_ENCODING = {
+  sharedStructuresKey: Symbol.for('cumulo.structures'),
+  shouldShareStructure: (keys: readonly string[]): boolean => keys.every((k) => FIELD_NAME.test(k)),
+} as const;
+
 type ReminderKey = [key: string, name: string];
 
 export class LmdbStore implements ActorStore {
@@ -72,7 +90,7 @@ export class LmdbStore implements ActorStore {
   static open(options: LmdbStoreOptions): LmdbStore {
     mkdirSync(options.path, { recursive: true });
     const env = open({ path: join(options.path, `${options.name ?? 'cumulo'}.mdb`), maxDbs: 4 });
-    const records = env.openDB<StoredRecord, string>({ name: 'records', useVersions: true });
+    const records = env.openDB<StoredRecord, string>({ name: 'records', useVersions: true, ...RECORD_ENCODING });
     const epochs = env.openDB<EpochEntry, number>({ name: 'epochs', useVersions: true, keyEncoding: 'uint32' });
     const reminders = env.openDB<Reminder, ReminderKey>({ name: 'reminders' });
     return new LmdbStore(env, records, epochs, reminders);
@@ -90,29 +108,30 @@ export class LmdbStore implements ActorStore {
     const { shard, expectedRevision } = options;
     const epoch = record.epoch;
     this.ensureEpochEntry(shard);
-    // Block order matters: lmdb-js evaluates a not-exists (null) condition even inside a failed
-    // outer block, so the revision block, which may use null, is the outer one.
-    let fenceHeld: Promise<boolean> | undefined;
-    let revisionHeld: Promise<boolean>;
+    let written: Promise<boolean> | undefined;
     try {
-      revisionHeld = this.ifRecordVersion(key, expectedRevision === 0 ? null : expectedRevision, () => {
-        fenceHeld = this.ifEpochAtMost(shard, epoch, () => void this.records.put(key, record, record.revision), { ifLessThan: true });
-      });
+      if (expectedRevision > 0) {
+        // The hot path: one fencing block around a put conditional on the stored revision.
+        void this.ifEpochAtMost(
+          shard,
+          epoch,
+          () => (written = this.records.put(key, record, record.revision, expectedRevision)),
+          AT_MOST,
+        );
+      } else {
+        // A first write. lmdb-js evaluates a not-exists condition even inside a failed outer
+        // block, so here the not-exists block is the outer one and the fence the inner one.
+        void this.ifRecordVersion(key, null, () => {
+          written = this.ifEpochAtMost(shard, epoch, () => void this.records.put(key, record, record.revision), AT_MOST);
+        });
+      }
     } catch (caught) {
-      // Encoding happens in put(), before anything is queued: nothing was written.
+      // put() encodes before it queues anything: a value it cannot encode wrote nothing.
       return Promise.resolve(err(StoreBadInput(`record cannot be stored: ${toErrorValue(caught).message}`)));
     }
-    const fence = fenceHeld;
-    return revisionHeld.then(
-      async (revisionOk): Promise<Result<void>> => {
-        if (revisionOk && fence !== undefined && (await fence)) return ok(undefined);
-        // Report fencing first: a stale owner must stop, not reload and retry.
-        this.freshSnapshot();
-        const current = this.readEpoch(shard);
-        if (current > epoch) return err(this.fenced(shard, epoch, current));
-        const stored = this.records.getEntry(key)?.version ?? 0;
-        return err(StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored }));
-      },
+    if (written === undefined) return Promise.resolve(err(StoreIo('the write was not queued')));
+    return written.then(
+      (done) => (done ? OK : err(this.refusal(key, shard, epoch, expectedRevision))),
       (caught: unknown) => err(StoreIo(toErrorValue(caught).message)),
     );
   }
@@ -122,7 +141,7 @@ export class LmdbStore implements ActorStore {
     if (invalid !== undefined) return Promise.resolve(err(invalid));
     const { shard, epoch } = options;
     this.ensureEpochEntry(shard);
-    return this.ifEpochAtMost(shard, epoch, () => void this.records.remove(key), { ifLessThan: true }).then(
+    return this.ifEpochAtMost(shard, epoch, () => void this.records.remove(key), AT_MOST).then(
       (held): Result<void> => {
         if (held) return ok(undefined);
         this.freshSnapshot();
@@ -201,6 +220,15 @@ export class LmdbStore implements ActorStore {
 
   private readEpoch(shard: number): number {
     return this.epochs.getEntry(shard)?.version ?? 0;
+  }
+
+  /** Why a persist was refused; fencing first, since a stale owner must stop, not reload. */
+  private refusal(key: string, shard: number, epoch: number, expectedRevision: number): ErrorValue {
+    this.freshSnapshot();
+    const current = this.readEpoch(shard);
+    if (current > epoch) return this.fenced(shard, epoch, current);
+    const stored = this.records.getEntry(key)?.version ?? 0;
+    return StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored });
   }
 
   private fenced(shard: number, epoch: number, current: number): ErrorValue {
