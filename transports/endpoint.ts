@@ -110,6 +110,11 @@ class MessagingEndpoint implements Endpoint {
   private readonly retransmitIntervalMs: number;
   private readonly counters: EndpointCounters = newCounters();
   private readonly sequence = new SendSequence();
+  /**
+   * Events count per incarnation over all topics, not per topic: there is an event topic per
+   * resource, and a counter per topic would grow without bound.
+   */
+  private eventSeq = 0;
   private readonly pending: PendingRequests<Outgoing>;
   private readonly router: Router;
   private readonly inbox: Inbox;
@@ -229,14 +234,14 @@ class MessagingEndpoint implements Endpoint {
       replyTo: null,
       corr: null,
       inc: this.incarnation,
-      seq: this.sequence.next(topic),
+      seq: ++this.eventSeq,
       deadline: null,
       token: null,
       body,
     };
     const sent = this.router.publish(topic, envelope, this.options.eventFormat ?? 'json');
     if (!sent.ok) {
-      this.sequence.takeBack(topic, envelope.seq);
+      if (this.eventSeq === envelope.seq) this.eventSeq--;
       throw new FabricError(sent.error);
     }
     this.counters.events++;

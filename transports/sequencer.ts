@@ -4,7 +4,11 @@
 // without gaps; receivers deliver in that order, hold early arrivals for a while, and spot repeats.
 import type { Clock, Timer } from './clock.js';
 
-/** The sending side: one counter per destination topic, starting at 1, never skipping. */
+/**
+ * The sending side: one counter per destination topic, starting at 1, never skipping. Never
+ * pruned: a sender addresses mailbox shards (256) and host topics, and a dropped counter could not
+ * start again at 1 without a new incarnation (events, one topic per resource, are counted apart).
+ */
 export class SendSequence {
   private readonly counters = new Map<string, number>();
 
