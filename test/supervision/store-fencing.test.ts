@@ -79,6 +79,10 @@ void test('a shard acquired by process B fences process A, which keeps its old e
   // B writes under the new epoch; A reads B's write; other shards are still A's to write.
   assert.equal(codeOf(await persist(b, 'vm/x', rec(2, 2, 2))), 'ok');
   assert.deepEqual(await a.ask({ type: 'load', key: 'vm/x' }), rec(2, 2, 2));
+  // Record structures are shared through the database: a shape new to A decodes in A.
+  const shaped: StoredRecord = { state: { name: 'web-1', tags: ['a', 'b'], flavor: { vcpus: 2, ramMb: 512 } }, revision: 1, epoch: 2, dedup: { 'b-1': 1 } };
+  assert.equal(codeOf(await persist(b, 'vm/shaped', shaped)), 'ok');
+  assert.deepEqual(await a.ask({ type: 'load', key: 'vm/shaped' }), shaped);
   assert.equal(await a.ask<number>({ type: 'acquire', shard: 4, owner: 'a' }), 1);
   assert.equal(codeOf(await persist(a, 'vm/y', rec(1, 1, 1), 4)), 'ok');
 

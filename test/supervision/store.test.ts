@@ -268,6 +268,37 @@ void test('lmdb: two store instances on one data directory fence each other', as
   assert.deepEqual(a.load('vm/s'), rec(2, 2, 2));
 });
 
+void test('lmdb: records of many shapes written concurrently by two instances decode in both', async (t) => {
+  // Each instance has its own encoder; record structures are shared through the database.
+  const path = tempDir(t);
+  const a = await openLmdbStore({ path });
+  const b = await openLmdbStore({ path });
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  const shaped = (writer: string, i: number): StoredRecord => ({
+    state: { [`field${i % 40}`]: i, writer, nested: { [`inner${i % 7}`]: [i, `${writer}-${i}`] } },
+    revision: 1,
+    epoch: 0,
+    dedup: { [`${writer}-incarnation-${i}`]: i },
+  });
+  const writes = Array.from({ length: 200 }, (_, i) => [
+    a.persist(`shape/a${i}`, shaped('a', i), { shard: i % 3, expectedRevision: 0 }),
+    b.persist(`shape/b${i}`, shaped('b', i), { shard: i % 3, expectedRevision: 0 }),
+  ]).flat();
+  assert.ok((await Promise.all(writes)).every((r) => r.ok));
+  for (let i = 0; i < 200; i++) {
+    assert.deepEqual(a.load(`shape/b${i}`), shaped('b', i));
+    assert.deepEqual(b.load(`shape/a${i}`), shaped('a', i));
+  }
+  await a.close();
+  const reopened = await openLmdbStore({ path });
+  t.after(() => reopened.close());
+  assert.deepEqual(reopened.load('shape/a199'), shaped('a', 199));
+  assert.deepEqual(reopened.load('shape/b0'), shaped('b', 0));
+});
+
 void test('lmdb: environments with different names in one directory are independent', async (t) => {
   const path = tempDir(t);
   const one = await openLmdbStore({ path, name: 'one' });
