@@ -264,7 +264,8 @@ async function measure(kind: BrokerKind) {
   const met = result.ratio <= GOALS.p50 && result.ratio_p99 <= GOALS.p99 && result.throughput_ratio >= GOALS.throughput;
   console.log(
     `${kind.padEnd(9)} p50 ${cumulo.p50_us}us vs ${raw.p50_us}us (x${result.ratio}), p99 ${cumulo.p99_us}us vs ${raw.p99_us}us (x${result.ratio_p99}), ` +
-      `${cumulo.throughput_rps} vs ${raw.throughput_rps} req/s with ${IN_FLIGHT} in flight (x${result.throughput_ratio}) ${met ? 'goals met' : 'GOALS MISSED'}`,
+      `${cumulo.throughput_rps} vs ${raw.throughput_rps} req/s with ${IN_FLIGHT} in flight (x${result.throughput_ratio}, ` +
+      `rounds x${result.throughput_ratio_range[0]}..x${result.throughput_ratio_range[1]}) ${met ? 'goals met' : 'GOALS MISSED'}`,
   );
   return { ...result, goals_met: met };
 }
