@@ -11,7 +11,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startApi, type ApiServer } from '../api/server.js';
 import { hostKind } from '../hosts/compute/host-actor.js';
 import type { HostView, Inventory } from '../hosts/compute/host-messages.js';
-import { createActorSystem, openLmdbStore, type ActorSystem, type LmdbStore } from '../supervision/index.js';
+import { attachMetrics, createActorSystem, logInspection, openLmdbStore, type ActorSystem, type LmdbStore } from '../supervision/index.js';
 import { FabricNode } from '../supervision/fabric-node.js';
 import { startBroker, type EmbeddedBroker } from '../transports/broker.js';
 import { wallClock, type Clock } from '../transports/clock.js';
@@ -83,6 +83,8 @@ export class Cloud {
     let node: FabricNode | undefined;
     // Actors write under the node's lease epochs, so a node that lost a shard is fenced.
     const system = createActorSystem({ clock, store, shardEpoch: (shard) => node?.epochOf(shard) ?? 0 });
+    system.inspect(logInspection(log.child({ component: 'actors' })));
+    attachMetrics(system, metrics);
     unwrap(system.register(hostKind));
 
     const transport = await connectMqtt({ url: broker.url, clientId: nodeId, username: nodeId, password: nodePassword });
