@@ -17,6 +17,7 @@ import {
   REPLY_TYPE,
   isReplyTopic,
   validateEnvelope,
+  validateFields,
 } from './envelope.js';
 import type { Envelope, WireFormat } from './envelope.js';
 import { isId } from './ids.js';
@@ -83,7 +84,8 @@ export function createEnvelopeCodec(): EnvelopeCodec {
       const format: WireFormat = isJsonText(bytes) ? 'json' : 'cbor';
       const decoded = format === 'json' ? parseJson(bytes) : cbor.decode(bytes);
       if (!decoded.ok) return decoded;
-      const valid = validateEnvelope(decoded.value, format);
+      // The CBOR pre-scan has already proved the body plain data (see CborScanner).
+      const valid = format === 'json' ? validateEnvelope(decoded.value, 'json') : validateFields(decoded.value);
       return valid.ok ? ok({ envelope: valid.value, format }) : valid;
     },
     salvageReplyAddress(bytes) {
@@ -327,19 +329,33 @@ function messageOf(caught: unknown): string {
 
 // ---------------------------------------------------------------------------------------------
 // The pre-scan: one pass over the bytes, no allocation, before cbor-x sees them. It accepts the
-// CBOR our encoder writes plus plain maps from foreign encoders (RFC 8949): integers, floats,
-// true/false/null, definite text and byte strings, arrays, maps keyed by text, tag 64
-// (Uint8Array), tag 55799 (self-described) and records of the shared structures with no more
-// values than keys. Everything else (other tags, record definitions, undefined, simple values,
-// 8-byte lengths, indefinite strings, nesting past MAX_CBOR_DEPTH, truncation, trailing bytes)
-// is refused. This is what keeps hostile input from hanging or crashing cbor-x, which would
-// turn tag 2 into a BigInt in O(n²), expand packed-CBOR prefixes by copying, build cyclic
-// objects from value-sharing tags, redefine shared structures, and recurse as deep as the input.
+// CBOR our encoder writes plus plain maps from foreign encoders (RFC 8949): integers, finite
+// floats, true/false/null, definite text and byte strings, arrays, maps keyed by text, tag 64
+// (Uint8Array), tag 55799 (self-described) in front, and the shared records where our encoder
+// puts them (the envelope at the top, a reply body inside it, an ErrorValue inside that), each
+// with no more values than keys. Everything else is refused: other tags, record definitions,
+// undefined, simple values, NaN and infinities, 8-byte lengths, indefinite strings, a
+// `__proto__` key, arrays and maps nested past LIMITS.bodyDepth, truncation, trailing bytes.
+//
+// This is what keeps hostile input from hanging or crashing cbor-x, which would turn tag 2 into
+// a BigInt in O(n²), expand packed-CBOR prefixes by copying, build cyclic objects from
+// value-sharing tags, redefine shared structures, and recurse as deep as the input nests.
+// It also makes the decoded body plain data by construction, which is why the CBOR path checks
+// the envelope's fields after decoding but does not walk the body again (see validateFields):
+// - only plain values can come out: the tags that build anything else are refused;
+// - nesting is counted as validateEnvelope counts it: the body is at depth 1;
+// - records sit only where a constant number of them fits, so a body's logical size stays
+//   below its byte size and LIMITS.bodyWeight cannot be reached from 1 MiB;
+// - cbor-x decodes text to well-formed strings (invalid UTF-8 becomes U+FFFD, tested).
 
-/** Deeper than any valid body (LIMITS.bodyDepth) plus the envelope and tags around it. */
-const MAX_CBOR_DEPTH = LIMITS.bodyDepth + 8;
+/** Recursion bound of salvage mode, which follows any tag. */
+const MAX_SALVAGE_DEPTH = LIMITS.bodyDepth + 8;
 const UINT8ARRAY_TAG = 64;
 const SELF_DESCRIBED_TAG = 55799;
+/** Depth at which each shared record may appear: envelope, reply bodies, ErrorValue. */
+const RECORD_DEPTHS: readonly number[] = [0, 1, 1, 2];
+/** UTF-8 of "__proto__": refused as a key, as validateEnvelope refuses it. */
+const PROTO_KEY = Buffer.from('__proto__');
 
 const textOf = new TextDecoder('utf-8');
 
@@ -361,6 +377,7 @@ class CborScanner {
   /** The reason bytes are not one acceptable CBOR item, or undefined if they are. */
   scan(bytes: Uint8Array): string | undefined {
     this.begin(bytes, false);
+    if (this.src[0] === 0xd9 && this.src[1] === 0xd9 && this.src[2] === 0xf7) this.pos = 3; // 55799
     if (!this.item(0)) return this.failure;
     if (this.pos !== this.end) return `${this.end - this.pos} bytes after the envelope`;
     return undefined;
@@ -375,7 +392,7 @@ class CborScanner {
     const found = new Map<string, unknown>();
     let major = this.head();
     if (major === 6 && this.arg === SELF_DESCRIBED_TAG) major = this.head();
-    if (major === 6 && this.arg === ENVELOPE_RECORD) {
+    if (major === 6 && this.arg === RECORD_TAG) {
       if (this.head() !== 4 || this.arg < 0) return found;
       const count = Math.min(this.arg, recordKeys.length);
       for (let i = 0; i < count && found.size < wanted.length; i++) {
@@ -437,15 +454,15 @@ class CborScanner {
       else if (size === 4) this.arg = src[p + 1]! * 0x1000000 + ((src[p + 2]! << 16) | (src[p + 3]! << 8) | src[p + 4]!);
       // cbor-x reads 8-byte lengths and tags unlike the rest; nothing under 1 MiB needs one.
       else if (major >= 2 && major <= 6) return this.failed('8-byte lengths and tags are not supported');
-      else this.arg = 0; // an int64 or a float64: its value does not matter here
+      else this.arg = 0; // an int64 or a float64: its value is looked at elsewhere if at all
     }
     this.pos = p + 1 + size;
     this.info = info;
     return major;
   }
 
+  /** One item at a depth counted as validateEnvelope counts it (the body is at depth 1). */
   private item(depth: number): boolean {
-    if (depth > MAX_CBOR_DEPTH) return this.fail(`nested deeper than ${MAX_CBOR_DEPTH}`);
     const major = this.head();
     const arg = this.arg;
     switch (major) {
@@ -462,14 +479,20 @@ class CborScanner {
         if (major === 2) this.sawBytes = true;
         return true;
       case 4:
-        return this.items(arg, depth);
+        return this.deeper(depth) && this.items(arg, depth);
       case 5:
-        return this.entries(arg, depth);
+        return this.deeper(depth) && this.entries(arg, depth);
       case 6:
         return arg >= 0 ? this.tagged(arg, depth) : this.fail('indefinite-length tag');
       default:
         return this.simple();
     }
+  }
+
+  /** Whether a container may open at this depth. */
+  private deeper(depth: number): boolean {
+    if (this.lenient) return depth <= MAX_SALVAGE_DEPTH || this.fail('nested too deeply');
+    return depth <= LIMITS.bodyDepth || this.fail(`body nested deeper than ${LIMITS.bodyDepth}`);
   }
 
   private items(count: number, depth: number): boolean {
@@ -480,11 +503,11 @@ class CborScanner {
           this.pos++;
           return true;
         }
-        if (!this.item(depth + 1)) return false;
+        if (!this.leaf() && !this.item(depth + 1)) return false;
       }
     }
     if (count > this.end - this.pos) return this.fail('truncated');
-    for (let i = 0; i < count; i++) if (!this.item(depth + 1)) return false;
+    for (let i = 0; i < count; i++) if (!this.leaf() && !this.item(depth + 1)) return false;
     return true;
   }
 
@@ -496,33 +519,78 @@ class CborScanner {
           this.pos++;
           return true;
         }
-        if (!this.key(depth + 1) || !this.item(depth + 1)) return false;
+        if (!this.key(depth + 1) || (!this.leaf() && !this.item(depth + 1))) return false;
       }
     }
     if (count > (this.end - this.pos) / 2) return this.fail('truncated');
-    for (let i = 0; i < count; i++) if (!this.key(depth + 1) || !this.item(depth + 1)) return false;
+    for (let i = 0; i < count; i++) if (!this.key(depth + 1) || (!this.leaf() && !this.item(depth + 1))) return false;
     return true;
+  }
+
+  /**
+   * The common leaves in one step: an integer below 24, a text string shorter than 24 bytes,
+   * false, true or null. False when the next item is anything else (item() then reads it, and
+   * reports truncation).
+   */
+  private leaf(): boolean {
+    const p = this.pos;
+    if (p >= this.end) return false;
+    const initial = this.src[p]!;
+    if (initial < 0x38 && (initial < 0x18 || initial >= 0x20)) {
+      this.pos = p + 1;
+      return true;
+    }
+    if (initial >= 0x60 && initial < 0x78) {
+      const next = p + 1 + initial - 0x60;
+      if (next > this.end) return false;
+      this.pos = next;
+      return true;
+    }
+    if (initial >= 0xf4 && initial <= 0xf6) {
+      this.pos = p + 1;
+      return true;
+    }
+    return false;
   }
 
   private key(depth: number): boolean {
     if (this.lenient) return this.item(depth);
+    const p = this.pos;
+    if (p < this.end) {
+      // a short text key other than one of __proto__'s length: in one step
+      const initial = this.src[p]!;
+      const next = p + 1 + initial - 0x60;
+      if (initial >= 0x60 && initial < 0x78 && initial !== 0x60 + PROTO_KEY.length && next <= this.end) {
+        this.pos = next;
+        return true;
+      }
+    }
     const major = this.head();
     if (major < 0) return false;
-    if (major !== 3 || this.arg < 0) return this.fail('map keys must be definite-length text strings');
-    if (this.arg > this.end - this.pos) return this.fail('truncated');
-    this.pos += this.arg;
+    const length = this.arg;
+    if (major !== 3 || length < 0) return this.fail('map keys must be definite-length text strings');
+    if (length > this.end - this.pos) return this.fail('truncated');
+    if (length === PROTO_KEY.length && PROTO_KEY.equals(this.src.subarray(this.pos, this.pos + length))) {
+      return this.fail('the key __proto__ is not allowed');
+    }
+    this.pos += length;
     return true;
   }
 
   private simple(): boolean {
+    const src = this.src;
+    const at = this.pos; // just past the value
     switch (this.info) {
       case 20: // false
       case 21: // true
       case 22: // null
-      case 25: // float16
-      case 26: // float32
-      case 27: // float64
         return true;
+      case 25: // float16: exponent all ones is an infinity or NaN
+        return (src[at - 2]! & 0x7c) !== 0x7c || this.lenient || this.fail('number is not finite');
+      case 26: // float32
+        return (src[at - 4]! & 0x7f) !== 0x7f || (src[at - 3]! & 0x80) !== 0x80 || this.lenient || this.fail('number is not finite');
+      case 27: // float64
+        return (src[at - 8]! & 0x7f) !== 0x7f || (src[at - 7]! & 0xf0) !== 0xf0 || this.lenient || this.fail('number is not finite');
       case 23:
         return this.lenient || this.fail('undefined is not plain data');
       case 31:
@@ -534,25 +602,22 @@ class CborScanner {
 
   private tagged(tag: number, depth: number): boolean {
     const id = tag - RECORD_TAG;
-    if (id >= 0 && id < this.recordKeyCounts.length) return this.record(this.recordKeyCounts[id]!, depth);
-    if (this.lenient) return this.item(depth + 1);
-    switch (tag) {
-      case UINT8ARRAY_TAG:
-        if (this.pos < this.end && this.src[this.pos]! >> 5 !== 2) return this.fail('tag 64 must hold a byte string');
-        return this.item(depth + 1);
-      case SELF_DESCRIBED_TAG:
-        return this.item(depth + 1);
-      default:
-        return this.fail(`unsupported CBOR tag ${tag}`);
-    }
+    if (id >= 0 && id < this.recordKeyCounts.length) return this.record(id, depth);
+    if (this.lenient) return depth <= MAX_SALVAGE_DEPTH ? this.item(depth + 1) : this.fail('nested too deeply');
+    if (tag !== UINT8ARRAY_TAG) return this.fail(`unsupported CBOR tag ${tag}`);
+    // a leaf, as a Uint8Array is for validateEnvelope: no depth of its own
+    if (this.pos < this.end && this.src[this.pos]! >> 5 !== 2) return this.fail('tag 64 must hold a byte string');
+    return this.item(depth);
   }
 
   /** A shared record: a definite array of at most as many values as the structure has keys. */
-  private record(keyCount: number, depth: number): boolean {
+  private record(id: number, depth: number): boolean {
+    if (!this.lenient && RECORD_DEPTHS[id] !== depth) return this.fail(`shared record ${id} out of place`);
+    if (!this.deeper(depth)) return false;
     const major = this.head();
     if (major < 0) return false;
     if (major !== 4 || this.arg < 0) return this.fail('a record must be a definite-length array');
-    if (this.arg > keyCount) return this.fail('a record has more values than its structure has keys');
+    if (this.arg > this.recordKeyCounts[id]!) return this.fail('a record has more values than its structure has keys');
     return this.items(this.arg, depth);
   }
 

@@ -22,9 +22,10 @@ export function newId(): string {
   return pool.toString('hex', start, offset);
 }
 
-const ID_FORM = /^[0-9a-f]{32}$/;
+// With the length checked first, /^[0-9a-f]+$/ runs faster than /^[0-9a-f]{32}$/ in V8.
+const HEX = /^[0-9a-f]+$/;
 
 /** Whether s has the form of an id made by newId (32 lowercase hex characters). */
 export function isId(s: unknown): s is string {
-  return typeof s === 'string' && s.length === 32 && ID_FORM.test(s);
+  return typeof s === 'string' && s.length === 32 && HEX.test(s);
 }
