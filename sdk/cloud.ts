@@ -66,7 +66,7 @@ export class Cloud {
     const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'cumulo-')));
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const level = options.logLevel ?? (process.env.CUMULO_LOG_LEVEL as Level | undefined) ?? 'warn';
-    const log = pino({ level, name: 'cumulo', redact: ['password', '*.password', 'token', '*.token'] }, pino.destination(2));
+    const log = pino({ level, name: 'cumulo', redact: ['password', '*.password', 'token', '*.token'] }, pino.destination({ dest: 2, sync: true }));
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
 

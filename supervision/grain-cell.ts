@@ -1,6 +1,7 @@
 // One activation of a virtual actor: its state loaded from the store, its nact mailbox, its
 // activation timers and its de-duplication marks. It is its own handler context. Replies wait
 // for every write the handler started (persist-before-acknowledge); a failed write crashes it.
+import { Refusal } from './refusal.js';
 import type { Clock, Timer } from '../transports/clock.js';
 import { err, FabricError, ok, toErrorValue } from '../transports/errors.js';
 import type { ErrorValue, Result } from '../transports/errors.js';
@@ -174,7 +175,7 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     this.current = undefined;
     const rt = this.owner.host.rt;
     if (env.inc !== undefined) {
-      const result: Result<unknown> = ok(value);
+      const result: Result<unknown> = value instanceof Refusal ? err(value.error) : ok(value);
       this.replies = cacheReply(this.replies, env.inc, env.seq, result, this.owner.host.replyLimit);
       rt.settle(env, result);
     } else {

@@ -4,6 +4,7 @@
 export { createActorSystem, ActorSystem, DEFAULT_RESTART } from './system.js';
 export type { ActorSystemOptions, DeliverOptions } from './system.js';
 export { defineActor, defineKind } from './types.js';
+export { Refusal, refuse } from './refusal.js';
 export type {
   ActorContext,
   ActorDefinition,

@@ -1,6 +1,7 @@
 // What every cell and supervisor of one system shares: the Clock, the inspection stream, the
 // deadline queue of pending asks, the nact engine and the jitter source; plus the helpers that
 // turn an ask into an envelope and settle its reply exactly once.
+import { Refusal } from './refusal.js';
 import type { Clock } from '../transports/clock.js';
 import { err, ok, Timeout } from '../transports/errors.js';
 import type { ErrorValue, Result } from '../transports/errors.js';
@@ -84,12 +85,13 @@ export class Runtime {
     resolve(result);
   }
 
+  /** Answers an ask with a handler's return value: ok, or the error of a Refusal. */
   reply(env: Envelope, value: unknown): void {
     const resolve = env.resolve;
     if (resolve === undefined) return;
     env.resolve = undefined;
     this.deadlines.remove(env);
-    resolve(ok(value));
+    resolve(value instanceof Refusal ? err(value.error) : ok(value));
   }
 
   /** Answers an undeliverable message with `reason` and reports it as a dead letter. */

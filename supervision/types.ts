@@ -3,6 +3,7 @@
 // cell, supervisor and kind modules; users see only these shapes.
 import type { Clock } from '../transports/clock.js';
 import type { Result } from '../transports/errors.js';
+import type { Refusal } from './refusal.js';
 
 /** Every message is a discriminated union member with a string `type`. */
 export interface Message {
@@ -114,7 +115,8 @@ export interface ActorDefinition<S, M extends Message, R = unknown> {
   readonly messageTypes: MessageTypes<M>;
   /** The state at start and after every restart. */
   init(): S;
-  handle(ctx: ActorContext<S, M>, msg: M): R | Promise<R>;
+  /** Returns the reply, or refuse(error) to answer an error without crashing; a throw is a crash. */
+  handle(ctx: ActorContext<S, M>, msg: M): R | Refusal | Promise<R | Refusal>;
 }
 
 /** A virtual actor kind (an Orleans grain class): always addressable, activated on demand. */
@@ -123,7 +125,8 @@ export interface KindDefinition<S, M extends Message, R = unknown> {
   readonly messageTypes: MessageTypes<M>;
   /** The state of an actor that was never persisted (a function is called with the id). */
   readonly initialState: S | ((id: string) => S);
-  handle(ctx: GrainContext<S, M>, msg: M): R | Promise<R>;
+  /** Returns the reply, or refuse(error) to answer an error without crashing; a throw is a crash. */
+  handle(ctx: GrainContext<S, M>, msg: M): R | Refusal | Promise<R | Refusal>;
   /** Runs after the state is loaded, before any message; messages wait for it. */
   onActivate?(ctx: GrainContext<S, M>): void | Promise<void>;
   onTimer?(ctx: GrainContext<S, M>, name: string): void | Promise<void>;

@@ -2,8 +2,8 @@
 // heartbeats that say it is alive. Every change is persisted before it is answered, so a host's
 // view survives a crash of the node that serves it.
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { defineKind, type GrainContext } from '../../supervision/index.js';
-import { BadRequest, Conflict, FabricError } from '../../transports/errors.js';
+import { defineKind, refuse, type GrainContext } from '../../supervision/index.js';
+import { BadRequest, Conflict } from '../../transports/errors.js';
 import { HostMessage, type HostView } from './host-messages.js';
 
 const checkMessage = TypeCompiler.Compile(HostMessage);
@@ -25,7 +25,7 @@ export const hostKind = defineKind<HostState, HostMessage, HostView>({
     const unchecked: unknown = msg;
     if (!checkMessage.Check(unchecked)) {
       const first = checkMessage.Errors(unchecked).First();
-      throw new FabricError(BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' }));
+      return refuse(BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' }));
     }
     const state = ctx.state;
     switch (msg.type) {
@@ -37,7 +37,7 @@ export const hostKind = defineKind<HostState, HostMessage, HostView>({
         return view(ctx, next);
       }
       case 'heartbeat': {
-        if (!state.registered) throw new FabricError(Conflict(`host ${ctx.id} is not registered`));
+        if (!state.registered) return refuse(Conflict(`host ${ctx.id} is not registered`));
         const next = { ...state, heartbeats: state.heartbeats + 1, lastHeartbeatAt: ctx.clock.now() };
         await ctx.persist(next);
         return view(ctx, next);
@@ -54,7 +54,7 @@ export const hostKind = defineKind<HostState, HostMessage, HostView>({
       }
       default: {
         const never: never = msg;
-        throw new FabricError(BadRequest(`unknown message ${String(never)}`));
+        return refuse(BadRequest(`unknown message ${JSON.stringify(never)}`));
       }
     }
   },

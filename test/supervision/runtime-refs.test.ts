@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VirtualClock } from '../../transports/clock.js';
-import { createActorSystem, defineActor } from '../../supervision/index.js';
+import { createActorSystem, defineActor, refuse } from '../../supervision/index.js';
+import { BadRequest } from '../../transports/errors.js';
 import type { ActorRef } from '../../supervision/index.js';
 
 type CounterMsg = { type: 'add'; n: number } | { type: 'get' } | { type: 'hang' };
@@ -94,4 +95,25 @@ void test('malformed messages answer BAD_MESSAGE and the actor keeps serving', a
     assert.equal(r.error?.code, 'BAD_MESSAGE', `for ${JSON.stringify(bad)}`);
   }
   assert.deepEqual(await ref.ask({ type: 'add', n: 1 } as { type: string }), { ok: true, value: 1 });
+});
+
+test('refuse() answers an error value and the actor keeps its state and serves on', async () => {
+  const system = createActorSystem({ clock: new VirtualClock() });
+  const counter = defineActor({
+    name: 'refusing',
+    messageTypes: { add: true },
+    init: () => 0,
+    handle: (ctx, msg: { type: 'add'; n: number }) => {
+      if (msg.n < 0) return refuse(BadRequest('n must not be negative'));
+      ctx.setState(ctx.state + msg.n);
+      return ctx.state;
+    },
+  });
+  const ref = system.spawn(counter);
+  assert.ok(ref.ok);
+  assert.deepEqual(await ref.value.ask({ type: 'add', n: 2 }), { ok: true, value: 2 });
+  const refused = await ref.value.ask({ type: 'add', n: -1 });
+  assert.equal(refused.ok ? 'ok' : refused.error.code, 'BAD_REQUEST');
+  assert.deepEqual(await ref.value.ask({ type: 'add', n: 3 }), { ok: true, value: 5 });
+  await system.stop();
 });
