@@ -25,6 +25,11 @@ export interface FabricNodeOptions {
   readonly clock: Clock;
   /** The shards this node owns (default: all of them, a single-node fabric). */
   readonly shards?: readonly number[];
+  /**
+   * Resolves an envelope's token into the caller put on the message as `caller` (identity plugs
+   * in here). An error value refuses the request. Without it, messages carry no caller.
+   */
+  readonly authenticate?: (token: string | null) => Promise<Result<unknown>>;
   /** Told when the node lets a shard go to a newer owner. */
   readonly onShardLost?: (shard: number, by: ShardLease | 'fenced') => void;
 }
@@ -134,12 +139,17 @@ export class FabricNode {
     if (typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) {
       return failed(BadRequest('a request body must be an object (or null)', { field: 'body' }));
     }
-    const msg = { ...(body as Record<string, unknown>), type: envelope.type };
-    return this.options.system.deliver(kind, id, msg, {
-      ...(envelope.deadline === null ? {} : { deadline: envelope.deadline }),
-      // seq 0 marks an unsequenced (foreign) sender: nothing to de-duplicate by.
-      ...(envelope.seq > 0 ? { inc: envelope.inc, seq: envelope.seq } : {}),
-    });
+    // A client never chooses its own caller: whatever it sent under that name is replaced.
+    const { caller: _ignored, ...fields } = body as Record<string, unknown>;
+    const deliver = (caller: unknown): Promise<Result<unknown>> =>
+      this.options.system.deliver(kind, id, caller === undefined ? { ...fields, type: envelope.type } : { ...fields, type: envelope.type, caller }, {
+        ...(envelope.deadline === null ? {} : { deadline: envelope.deadline }),
+        // seq 0 marks an unsequenced (foreign) sender: nothing to de-duplicate by.
+        ...(envelope.seq > 0 ? { inc: envelope.inc, seq: envelope.seq } : {}),
+      });
+    const authenticate = this.options.authenticate;
+    if (authenticate === undefined) return deliver(undefined);
+    return authenticate(envelope.token).then((who) => (who.ok ? deliver(who.value) : who));
   }
 
   /** Stops serving (new requests get DRAINING) and waits for every request in flight. */

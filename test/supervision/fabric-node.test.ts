@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { hostKind } from '../../hosts/compute/host-actor.js';
 import { SIMULATED_HOST } from '../../sdk/cloud.js';
 import { FabricNode, type ShardLease } from '../../supervision/fabric-node.js';
-import { createActorSystem, createMemoryStore, type ActorStore } from '../../supervision/index.js';
+import { createActorSystem, createMemoryStore, defineKind, type ActorStore } from '../../supervision/index.js';
+import { err, ok, Unauthorized } from '../../transports/errors.js';
 import { wallClock } from '../../transports/clock.js';
 import { createEndpoint } from '../../transports/endpoint.js';
 import { InProcessBus, createInProcessTransport } from '../../transports/inproc-transport.js';
@@ -108,4 +109,42 @@ test('leases are retained; a newer owner takes a shard, the old one lets it go a
   const described = await c2.ask('host/h2', 'describe');
   assert.ok(described.ok);
   assert.equal((described.value as { enabled: boolean }).enabled, true);
+});
+
+test('the token decides the caller; a caller sent by the client is discarded', async (t) => {
+  const bus = new InProcessBus();
+  const store = createMemoryStore();
+  const system = createActorSystem({ store, clock: wallClock });
+  const whoami = defineKind({
+    name: 'whoami',
+    messageTypes: { who: true },
+    initialState: null,
+    handle: (_ctx, msg: { type: 'who'; caller?: unknown }) => ({ caller: msg.caller ?? null }),
+  });
+  assert.ok(system.register(whoami).ok);
+  const transport = createInProcessTransport(bus, 'node-t');
+  const endpoint = await createEndpoint({ transport, clock: wallClock });
+  const node = await FabricNode.start({
+    nodeId: 'node-t',
+    system,
+    endpoint,
+    transport,
+    store,
+    clock: wallClock,
+    authenticate: async (token) => (token === 'good' ? ok({ userId: 'alice' }) : err(Unauthorized('bad token'))),
+  });
+  t.after(async () => {
+    await node.drain();
+    await system.stop();
+    await transport.close();
+  });
+  const c = await startClient(bus, 'client-4');
+  t.after(() => c.transport.close());
+  const ask = (token: string | undefined, body: unknown) =>
+    c.endpoint.ask(topics.mailboxOf('whoami', 'x'), 'whoami/x', 'who', body, token === undefined ? {} : { token });
+  assert.deepEqual(await ask('good', { caller: { userId: 'mallory', roles: ['admin'] } }), { ok: true, value: { caller: { userId: 'alice' } } });
+  const refused = await ask('bad', {});
+  assert.equal(refused.ok ? 'ok' : refused.error.code, 'UNAUTHORIZED');
+  const none = await ask(undefined, { caller: { userId: 'mallory' } });
+  assert.equal(none.ok ? 'ok' : none.error.code, 'UNAUTHORIZED');
 });
