@@ -4,7 +4,7 @@
 
 import { Decoder, Encoder, addExtension } from 'cbor-x';
 import { FabricError, err, ok } from './errors.js';
-import type { Result } from './errors.js';
+import type { ErrorValue, Result } from './errors.js';
 import {
   BadEnvelope,
   ENVELOPE_KEYS,
@@ -15,9 +15,9 @@ import {
   REPLY_ERROR_KEYS,
   REPLY_OK_KEYS,
   REPLY_TYPE,
+  envelopeError,
+  fieldsError,
   isReplyTopic,
-  validateEnvelope,
-  validateFields,
 } from './envelope.js';
 import type { Envelope, WireFormat } from './envelope.js';
 import { isId } from './ids.js';
@@ -55,27 +55,23 @@ export interface SalvagedAddress {
  */
 export function createEnvelopeCodec(): EnvelopeCodec {
   const cbor = new CborEnvelopeCodec();
-  const tryEncode = (env: Envelope, format: WireFormat = 'cbor'): Result<Uint8Array> => {
-    const valid = validateEnvelope(env, format);
-    if (!valid.ok) return valid;
-    const canonical = canonicalOrder(env);
-    let bytes: Uint8Array;
-    if (format === 'json') {
-      bytes = Buffer.from(JSON.stringify(canonical), 'utf8');
-    } else {
-      const encoded = cbor.encode(canonical);
-      if (!encoded.ok) return encoded;
-      bytes = encoded.value;
-    }
-    if (bytes.length > MAX_PAYLOAD_BYTES) return err(tooLarge(bytes.length));
-    return ok(bytes);
+  /** The bytes, or why not: no Result allocated on the way. */
+  const encode = (env: Envelope, format: WireFormat): Uint8Array | ErrorValue => {
+    const invalid = envelopeError(env, format);
+    if (invalid !== undefined) return invalid;
+    const bytes = format === 'json' ? Buffer.from(JSON.stringify(canonicalOrder(env)), 'utf8') : cbor.encode(env);
+    if (bytes instanceof Uint8Array && bytes.length > MAX_PAYLOAD_BYTES) return tooLarge(bytes.length);
+    return bytes;
   };
   return {
-    tryEncodeEnvelope: tryEncode,
+    tryEncodeEnvelope(env, format = 'cbor') {
+      const encoded = encode(env, format);
+      return encoded instanceof Uint8Array ? ok(encoded) : err(encoded);
+    },
     encodeEnvelope(env, format = 'cbor') {
-      const encoded = tryEncode(env, format);
-      if (!encoded.ok) throw new FabricError(encoded.error);
-      return encoded.value;
+      const encoded = encode(env, format);
+      if (encoded instanceof Uint8Array) return encoded;
+      throw new FabricError(encoded);
     },
     decodeEnvelope(bytes) {
       if (!(bytes instanceof Uint8Array)) return err(BadEnvelope('payload must be bytes'));
@@ -83,10 +79,10 @@ export function createEnvelopeCodec(): EnvelopeCodec {
       if (bytes.length === 0) return err(BadEnvelope('payload is empty'));
       const format: WireFormat = isJsonText(bytes) ? 'json' : 'cbor';
       const decoded = format === 'json' ? parseJson(bytes) : cbor.decode(bytes);
-      if (!decoded.ok) return decoded;
+      if (decoded instanceof DecodeFailure) return err(decoded.error);
       // The CBOR pre-scan has already proved the body plain data (see CborScanner).
-      const valid = format === 'json' ? validateEnvelope(decoded.value, 'json') : validateFields(decoded.value);
-      return valid.ok ? ok({ envelope: valid.value, format }) : valid;
+      const invalid = format === 'json' ? envelopeError(decoded, 'json') : fieldsError(decoded);
+      return invalid === undefined ? ok({ envelope: decoded as Envelope, format }) : err(invalid);
     },
     salvageReplyAddress(bytes) {
       try {
@@ -97,6 +93,11 @@ export function createEnvelopeCodec(): EnvelopeCodec {
       }
     },
   };
+}
+
+/** Why a payload did not decode (a class, so no decoded value can be mistaken for it). */
+class DecodeFailure {
+  constructor(readonly error: ErrorValue) {}
 }
 
 function tooLarge(size: number) {
@@ -141,18 +142,18 @@ function isJsonText(bytes: Uint8Array): boolean {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Lenient = new TextDecoder('utf-8');
 
-function parseJson(bytes: Uint8Array): Result<unknown> {
+function parseJson(bytes: Uint8Array): unknown {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
-    return err(BadEnvelope('JSON payload is not valid UTF-8'));
+    return new DecodeFailure(BadEnvelope('JSON payload is not valid UTF-8'));
   }
   try {
-    return ok(JSON.parse(text) as unknown);
+    return JSON.parse(text) as unknown;
   } catch {
     // The parser's message quotes the input, which may hold a token: say where, not what.
-    return err(BadEnvelope(`malformed JSON envelope (${bytes.length} bytes)`));
+    return new DecodeFailure(BadEnvelope(`malformed JSON envelope (${bytes.length} bytes)`));
   }
 }
 
@@ -243,7 +244,7 @@ class CborEnvelopeCodec {
     this.decoder = new Decoder(options);
   }
 
-  encode(e: Envelope): Result<Uint8Array> {
+  encode(e: Envelope): Uint8Array | ErrorValue {
     const values = this.envelopeValues;
     values[0] = e.v;
     values[1] = e.type;
@@ -257,25 +258,26 @@ class CborEnvelopeCodec {
     values[9] = e.token;
     values[10] = (e.type === REPLY_TYPE && replyRecord(e.body)) || e.body;
     try {
-      return ok(this.encoder.encode(this.envelopeRecord));
+      return this.encoder.encode(this.envelopeRecord);
     } catch (caught) {
-      return err(BadEnvelope(`cannot encode envelope as CBOR: ${messageOf(caught)}`));
+      return BadEnvelope(`cannot encode envelope as CBOR: ${messageOf(caught)}`);
     } finally {
       values[9] = null;
       values[10] = null;
     }
   }
 
-  decode(bytes: Uint8Array): Result<unknown> {
+  /** The decoded value, or a DecodeFailure. */
+  decode(bytes: Uint8Array): unknown {
     const flaw = this.scanner.scan(bytes);
-    if (flaw !== undefined) return err(BadEnvelope(`malformed CBOR envelope: ${flaw}`));
+    if (flaw !== undefined) return new DecodeFailure(BadEnvelope(`malformed CBOR envelope: ${flaw}`));
     // Byte strings decode as views of their source, so those payloads are decoded in place.
     const inPlace = this.scanner.sawBytes || bytes.length > SCRATCH_BYTES;
     if (!inPlace) this.scratch.set(bytes);
     try {
-      return ok(decodeUpTo(this.decoder, inPlace ? bytes : this.scratch, bytes.length));
+      return decodeUpTo(this.decoder, inPlace ? bytes : this.scratch, bytes.length);
     } catch (caught) {
-      return err(BadEnvelope(`malformed CBOR envelope: ${messageOf(caught)}`));
+      return new DecodeFailure(BadEnvelope(`malformed CBOR envelope: ${messageOf(caught)}`));
     } finally {
       // The pre-scan refuses record definitions, so this is only a guard: the decoder keeps
       // exactly the fixed structures whatever a payload held.

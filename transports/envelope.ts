@@ -79,12 +79,14 @@ const TYPE_FORM = /^[\x21-\x7e]+$/;
 // eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const TOPIC_FORM = /^[^$\x00-\x1f\x7f+#][^\x00-\x1f\x7f+#]*$/;
 
-// String.prototype.isWellFormed (Node 20) is outside the ES2023 lib typings.
-const isWellFormedImpl = (String.prototype as unknown as { isWellFormed: (this: string) => boolean }).isWellFormed;
+/** String.prototype.isWellFormed (Node 20) is outside the ES2023 lib typings. */
+interface WellFormedCheck {
+  isWellFormed(): boolean;
+}
 
 /** No lone surrogates: the string has a UTF-8 form, so CBOR and JSON carry it alike. */
 export function isWellFormed(s: string): boolean {
-  return isWellFormedImpl.call(s);
+  return (s as unknown as WellFormedCheck).isWellFormed();
 }
 
 /** Whether s may be a reply topic: 1..512 chars, no wildcards, control characters or leading '$'. */
@@ -97,10 +99,11 @@ function isText(s: unknown, max: number): s is string {
 }
 
 /**
- * A field check that remembers the last value that passed. A sender's from, replyTo, inc and
- * token, and mostly its type and to, repeat from one envelope to the next: comparing with the
- * last good value (a pointer compare for the same string, a memcmp for an equal one) costs a few
- * ns where the check costs tens. Only passing values are kept, and every check is pure.
+ * A pattern check that remembers the last value that passed. A sender's replyTo and inc, and
+ * mostly its type, repeat from one envelope to the next: comparing with the last good value (a
+ * pointer compare for the same string, a memcmp for an equal one) costs less than the regular
+ * expression. Only passing values are kept, and every check is pure. (Plain length and
+ * well-formedness checks are cheaper than the compare and are not remembered.)
  */
 class RememberingCheck {
   private last = '';
@@ -116,15 +119,12 @@ class RememberingCheck {
 }
 
 const typeCheck = new RememberingCheck((s) => typeof s === 'string' && s.length <= LIMITS.type && TYPE_FORM.test(s));
-const toCheck = new RememberingCheck((s) => isText(s, LIMITS.address));
-const fromCheck = new RememberingCheck((s) => isText(s, LIMITS.address));
 const replyToCheck = new RememberingCheck(isReplyTopic);
 const incCheck = new RememberingCheck(isId);
-const tokenCheck = new RememberingCheck((s) => isText(s, LIMITS.token));
 
-function fieldError(e: object, field: string, message: string): Result<never> {
+function fieldError(e: object, field: string, message: string): ErrorValue {
   const problem = field in e ? message : 'is missing';
-  return err(BadEnvelope(`envelope field '${field}' ${problem}`, { field }));
+  return BadEnvelope(`envelope field '${field}' ${problem}`, { field });
 }
 
 /**
@@ -134,10 +134,8 @@ function fieldError(e: object, field: string, message: string): Result<never> {
  * or PAYLOAD_TOO_LARGE when the body's logical size is over LIMITS.bodyWeight.
  */
 export function validateEnvelope(x: unknown, format: WireFormat = 'cbor'): Result<Envelope> {
-  const fields = validateFields(x);
-  if (!fields.ok) return fields;
-  const flaw = checkPlainData(fields.value.body, format === 'cbor');
-  return flaw === undefined ? fields : err(flawError(flaw));
+  const error = envelopeError(x, format);
+  return error === undefined ? ok(x as Envelope) : err(error);
 }
 
 /**
@@ -145,23 +143,35 @@ export function validateEnvelope(x: unknown, format: WireFormat = 'cbor'): Resul
  * body plain data, within depth and size (the CBOR codec's pre-scan does, byte by byte).
  */
 export function validateFields(x: unknown): Result<Envelope> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) {
-    return err(BadEnvelope('envelope must be an object', { field: '' }));
-  }
+  const error = fieldsError(x);
+  return error === undefined ? ok(x as Envelope) : err(error);
+}
+
+/** validateEnvelope's error, or undefined: no Result to allocate on the hot path. */
+export function envelopeError(x: unknown, format: WireFormat = 'cbor'): ErrorValue | undefined {
+  const error = fieldsError(x);
+  if (error !== undefined) return error;
+  const flaw = checkPlainData((x as Envelope).body, format === 'cbor');
+  return flaw === undefined ? undefined : flawError(flaw);
+}
+
+/** validateFields's error, or undefined. */
+export function fieldsError(x: unknown): ErrorValue | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return BadEnvelope('envelope must be an object', { field: '' });
   const proto: unknown = Object.getPrototypeOf(x);
-  if (proto !== Object.prototype && proto !== null) return err(BadEnvelope('envelope must be a plain object', { field: '' }));
+  if (proto !== Object.prototype && proto !== null) return BadEnvelope('envelope must be a plain object', { field: '' });
   // With all 11 fields valid (none of them can be valid when absent), 11 keys means no others.
   let keys = 0;
   for (const _ in x) keys++;
   if (keys > ENVELOPE_KEYS.length) {
-    const extra = Object.keys(x).find((key) => !KEY_SET.has(key)) ?? '';
-    return err(BadEnvelope(`envelope field '${truncate(extra)}' is not an envelope field`, { field: truncate(extra) }));
+    const extra = truncate(Object.keys(x).find((key) => !KEY_SET.has(key)) ?? '');
+    return BadEnvelope(`envelope field '${extra}' is not an envelope field`, { field: extra });
   }
   const e = x as Record<string, unknown>;
   if (e.v !== 1) return fieldError(e, 'v', 'must be 1');
   if (!typeCheck.passes(e.type)) return fieldError(e, 'type', `must be 1..${LIMITS.type} printable ASCII characters`);
-  if (!toCheck.passes(e.to)) return fieldError(e, 'to', `must be an address of 1..${LIMITS.address} characters`);
-  if (!fromCheck.passes(e.from)) return fieldError(e, 'from', `must be an address of 1..${LIMITS.address} characters`);
+  if (!isText(e.to, LIMITS.address)) return fieldError(e, 'to', `must be an address of 1..${LIMITS.address} characters`);
+  if (!isText(e.from, LIMITS.address)) return fieldError(e, 'from', `must be an address of 1..${LIMITS.address} characters`);
   if (e.replyTo !== null && !replyToCheck.passes(e.replyTo)) {
     return fieldError(e, 'replyTo', `must be null or a topic of 1..${LIMITS.address} characters without wildcards`);
   }
@@ -174,9 +184,9 @@ export function validateFields(x: unknown): Result<Envelope> {
     return fieldError(e, 'deadline', 'must be null or a finite number of epoch ms >= 0');
   }
   // The token's value never goes into a message.
-  if (e.token !== null && !tokenCheck.passes(e.token)) return fieldError(e, 'token', `must be null or 1..${LIMITS.token} characters`);
+  if (e.token !== null && !isText(e.token, LIMITS.token)) return fieldError(e, 'token', `must be null or 1..${LIMITS.token} characters`);
   if (e.body === undefined) return fieldError(e, 'body', 'must be plain data (undefined is not)');
-  return ok(x as Envelope);
+  return undefined;
 }
 
 /** Where and why a value is not plain data. */
@@ -211,31 +221,14 @@ function within(key: string | number, inner: Flaw): Flaw {
 }
 
 function flawIn(value: unknown, depth: number): Flaw | undefined {
-  switch (typeof value) {
-    case 'string':
-      if ((weight += 1 + value.length) > LIMITS.bodyWeight) return tooHeavy();
-      return isWellFormed(value) ? undefined : flaw('string has a lone surrogate (not well-formed Unicode)');
-    case 'number':
-      weight += 1;
-      return Number.isFinite(value) ? undefined : flaw(`number ${String(value)} is not finite`);
-    case 'boolean':
-      weight += 1;
-      return undefined;
-    case 'object':
-      break;
-    default:
-      return flaw(`${typeof value} is not plain data`);
-  }
-  if (value === null) {
-    weight += 1;
-    return undefined;
-  }
+  if (typeof value !== 'object' || value === null) return leafFlaw(value);
   if ((weight += 1) > LIMITS.bodyWeight) return tooHeavy();
   if (Array.isArray(value)) {
     if (depth >= LIMITS.bodyDepth) return flaw(`nested deeper than ${LIMITS.bodyDepth}`);
     const items = value as readonly unknown[];
     for (let i = 0; i < items.length; i++) {
-      const inner = flawIn(items[i], depth + 1);
+      const item = items[i];
+      const inner = typeof item === 'object' && item !== null ? flawIn(item, depth + 1) : leafFlaw(item);
       if (inner !== undefined) return within(i, inner);
     }
     return undefined;
@@ -253,10 +246,29 @@ function flawIn(value: unknown, depth: number): Flaw | undefined {
     if (key === '__proto__') return within(key, flaw('the key __proto__ is not allowed'));
     weight += key.length;
     if (!isWellFormed(key)) return within(key, flaw('key has a lone surrogate (not well-formed Unicode)'));
-    const inner = flawIn(object[key], depth + 1);
+    const item = object[key];
+    const inner = typeof item === 'object' && item !== null ? flawIn(item, depth + 1) : leafFlaw(item);
     if (inner !== undefined) return within(key, inner);
   }
   return undefined;
+}
+
+/** Anything but an array, object or Uint8Array: null, boolean, number, string, or not data. */
+function leafFlaw(value: unknown): Flaw | undefined {
+  weight += 1;
+  switch (typeof value) {
+    case 'string':
+      if ((weight += value.length) > LIMITS.bodyWeight) return tooHeavy();
+      return isWellFormed(value) ? undefined : flaw('string has a lone surrogate (not well-formed Unicode)');
+    case 'number':
+      return Number.isFinite(value) ? undefined : flaw(`number ${String(value)} is not finite`);
+    case 'boolean':
+      return undefined;
+    case 'object': // null
+      return undefined;
+    default:
+      return flaw(`${typeof value} is not plain data`);
+  }
 }
 
 function tooHeavy(): Flaw {
