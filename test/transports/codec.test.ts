@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { encode as plainCbor } from 'cbor-x';
 import fc from 'fast-check';
 import {
   BadEnvelope,
@@ -183,6 +184,65 @@ void test('objects whose keys extend a shared structure keep all their keys in a
   // and the sender's own shared structures are unchanged afterwards
   const reply = sample({ type: REPLY_TYPE, body: replyOk(3) });
   assert.deepStrictEqual(roundTrip(reply, 'cbor', sender).body, { type: 'ok', body: 3 });
+});
+
+void test('plain CBOR maps from any encoder decode, with or without the self-described tag', () => {
+  const env = sample({ body: { n: 1.5, s: 'ü', list: [1, 2] } });
+  const foreign = plainCbor(env); // a standard CBOR map, as another language's library writes it
+  assert.ok(foreign[0]! >= 0xa0 && foreign[0]! <= 0xbf, 'a map');
+  for (const bytes of [foreign, Buffer.concat([Buffer.from([0xd9, 0xd9, 0xf7]), foreign])]) {
+    const decoded = decodeEnvelope(bytes);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
+    assert.equal(decoded.value.format, 'cbor');
+    assert.deepStrictEqual(decoded.value.envelope, env);
+  }
+  // half-precision floats, which other encoders use for small values, are numbers like any other
+  const half = Buffer.concat([encodeEnvelope(sample({ body: null })).subarray(0, -1), Buffer.from([0xf9, 0x3c, 0x00])]);
+  const decoded = decodeEnvelope(half);
+  assert.ok(decoded.ok && decoded.value.envelope.body === 1);
+});
+
+void test('payloads given as plain Uint8Array (not Buffer) decode the same', () => {
+  const env = sample({ body: { blob: new Uint8Array([1, 2, 3]), text: 'long enough to take the native string path '.repeat(4) } });
+  for (const format of ['cbor', 'json'] as const) {
+    const body = format === 'cbor' ? env.body : { text: 'x'.repeat(300) };
+    const bytes = new Uint8Array(encodeEnvelope({ ...env, body }, format)); // a copy, not a Buffer
+    assert.ok(!Buffer.isBuffer(bytes));
+    const decoded = decodeEnvelope(bytes);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
+    assert.deepStrictEqual(decoded.value.envelope.body, body);
+  }
+});
+
+void test('the CBOR pre-scan and validateEnvelope agree on depth, numbers, strings and keys', () => {
+  const nest = (levels: number): unknown => {
+    let v: unknown = 0;
+    for (let i = 0; i < levels; i++) v = i % 2 === 0 ? [v] : { k: v };
+    return v;
+  };
+  const deepest = sample({ body: nest(LIMITS.bodyDepth) });
+  const tooDeep = sample({ body: nest(LIMITS.bodyDepth + 1) });
+  for (const format of ['cbor', 'json'] as const) {
+    assert.deepStrictEqual(roundTrip(deepest, format).body, deepest.body, `${LIMITS.bodyDepth} levels fit (${format})`);
+    assert.ok(!tryEncodeEnvelope(tooDeep, format).ok, 'one more does not');
+  }
+  // the same too-deep body written by another encoder is refused on arrival, in both formats
+  const header = encodeEnvelope(sample({ body: null }));
+  const foreignDeep = Buffer.concat([header.subarray(0, -1), plainCbor(tooDeep.body)]);
+  const refused = decodeEnvelope(foreignDeep);
+  assert.ok(!refused.ok && refused.error.code === 'BAD_ENVELOPE' && refused.error.message.includes('deeper'));
+  assert.ok(!decodeEnvelope(Buffer.from(JSON.stringify(tooDeep))).ok);
+  assert.ok(decodeEnvelope(Buffer.concat([header.subarray(0, -1), plainCbor(deepest.body)])).ok);
+  // invalid UTF-8 in CBOR text decodes to well-formed strings (U+FFFD), never lone surrogates
+  for (const bad of [[0xed, 0xa0, 0x80], [0xc3], [0xff, 0xfe], [0x61, 0xed, 0xb0, 0x80, 0x62]]) {
+    const text = Buffer.from([0x60 | bad.length, ...bad]);
+    for (const padding of [0, 200]) {
+      const body = Buffer.concat([Buffer.from([0x82]), text, Buffer.from([0x78, padding]), Buffer.alloc(padding, 0x61)]);
+      const decoded = decodeEnvelope(Buffer.concat([header.subarray(0, -1), body]));
+      assert.ok(decoded.ok);
+      assert.ok(validateEnvelope(decoded.value.envelope).ok, 'what the pre-scan lets through passes validateEnvelope');
+    }
+  }
 });
 
 // ---- replies --------------------------------------------------------------------------------
