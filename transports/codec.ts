@@ -104,7 +104,7 @@ function tooLarge(size: number) {
   return PayloadTooLarge(`payload of ${size} bytes is over the limit of ${MAX_PAYLOAD_BYTES}`, { size, limit: MAX_PAYLOAD_BYTES });
 }
 
-/** A fresh object in ENVELOPE_KEYS order, so the CBOR encoder matches shared structure 0. */
+/** The JSON form: a fresh object with the fields in wire order, whatever the caller's order. */
 function canonicalOrder(e: Envelope): Envelope {
   return {
     v: e.v,

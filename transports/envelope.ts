@@ -64,8 +64,9 @@ export const LIMITS = {
   bodyDepth: 64,
   /**
    * Logical size of a body: one per value plus the length of every string, key and byte array,
-   * about its JSON length. A ≤1 MiB payload can still expand past it through CBOR records (keys
-   * written once, used many times); such a body would not fit the JSON form either.
+   * about its JSON length. Nothing decoded from 1 MiB reaches it; it bounds the encoder's walk
+   * over in-process values whose sub-objects are shared (or cyclic), which can be small in
+   * memory and enormous on the wire.
    */
   bodyWeight: 4 * MAX_PAYLOAD_BYTES,
 } as const;
@@ -200,7 +201,7 @@ export interface Flaw {
  * Checks that value is plain data: null, booleans, finite numbers, well-formed strings, arrays,
  * plain objects (no `__proto__` key), and Uint8Array when binary is allowed; at most
  * LIMITS.bodyDepth deep and LIMITS.bodyWeight in logical size (which also bounds the walk over
- * decoded values that share sub-objects). Returns the first flaw, or undefined.
+ * values that share sub-objects). Returns the first flaw, or undefined.
  */
 export function checkPlainData(value: unknown, binary: boolean): Flaw | undefined {
   weight = 0;

@@ -245,6 +245,14 @@ void test('the CBOR pre-scan and validateEnvelope agree on depth, numbers, strin
   }
 });
 
+void test('encoded bytes stay as they were while the codec goes on encoding', () => {
+  const codec = createEnvelopeCodec();
+  const first = codec.encodeEnvelope(sample({ body: { n: 1 } }));
+  const copy = Uint8Array.from(first);
+  for (let i = 0; i < 2000; i++) codec.encodeEnvelope(sample({ body: { n: i, pad: 'x'.repeat(i % 500) } }));
+  assert.deepStrictEqual(Uint8Array.from(first), copy);
+});
+
 // ---- replies --------------------------------------------------------------------------------
 
 void test('reply bodies travel as the fixed reply records and come back intact', () => {
