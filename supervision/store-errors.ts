@@ -27,8 +27,11 @@ const isNonNegativeInteger = (n: unknown): n is number => Number.isSafeInteger(n
 function checkText(what: string, value: unknown, maxBytes: number): ErrorValue | undefined {
   if (typeof value !== 'string') return StoreBadInput(`${what} must be a string, got ${typeof value}`);
   if (value.length === 0) return StoreBadInput(`${what} must not be empty`);
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > maxBytes) return StoreBadInput(`${what} is ${bytes} bytes long, more than ${maxBytes}`);
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes: short strings need no byte count.
+  if (value.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > maxBytes) return StoreBadInput(`${what} is ${bytes} bytes long, more than ${maxBytes}`);
+  }
   // lmdb-js' ordered-binary keys use NUL as a delimiter.
   if (value.includes('\u0000')) return StoreBadInput(`${what} must not contain NUL characters`);
   return undefined;
@@ -74,8 +77,8 @@ export function checkPersist(key: unknown, record: unknown, options: unknown): E
   if (typeof dedup !== 'object' || dedup === null || Array.isArray(dedup)) {
     return StoreBadInput('record.dedup must be an object of sequence numbers');
   }
-  for (const [sender, seq] of Object.entries(dedup)) {
-    if (!isNonNegativeInteger(seq)) return StoreBadInput(`record.dedup[${sender}] must be a non-negative integer`);
+  for (const sender in dedup) {
+    if (!isNonNegativeInteger(dedup[sender])) return StoreBadInput(`record.dedup[${sender}] must be a non-negative integer`);
   }
   return undefined;
 }
