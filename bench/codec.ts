@@ -1,9 +1,11 @@
 // Encode + decode of one typical envelope (a compute.create request, ~300 bytes) through cumulo's
 // CBOR codec, validation included, versus JSON.stringify + Buffer.from + toString + JSON.parse of
 // the same envelope with no validation, in the same run. Goal: <= 6 µs per op and ratio < 1.
-// The JSON form of cumulo's codec (what foreign MQTT clients use) is reported as an extra figure.
+// Extra figures: the JSON form of cumulo's codec (what foreign MQTT clients use), and plain cbor-x
+// (maps, no checks) on the same envelope.
 //   npx tsc -p . && node dist/bench/codec.js [opsPerRound] [rounds]
 import { performance } from 'node:perf_hooks';
+import { Decoder, Encoder } from 'cbor-x';
 import * as hdr from 'hdr-histogram-js';
 import { decodeEnvelope, encodeEnvelope } from '../transports/codec.js';
 import type { Envelope } from '../transports/envelope.js';
@@ -54,6 +56,11 @@ const cumuloJson: Op = () => {
   return decoded.value.envelope.seq;
 };
 
+// cbor-x as it comes (maps for every object, no checks): the starting point the codec improves on.
+const plainEncoder = new Encoder({ useRecords: false });
+const plainDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+const plainCbor: Op = () => (plainDecoder.decode(plainEncoder.encode(envelope)) as Envelope).seq;
+
 const plainJson: Op = () => {
   const decoded = JSON.parse(Buffer.from(JSON.stringify(envelope)).toString('utf8')) as Envelope;
   return decoded.seq;
@@ -64,8 +71,8 @@ let sink = 0;
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fixed = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
-type Name = 'cumulo-cbor' | 'json' | 'cumulo-json';
-const ops: Record<Name, Op> = { 'cumulo-cbor': cumuloCbor, json: plainJson, 'cumulo-json': cumuloJson };
+type Name = 'cumulo-cbor' | 'json' | 'cumulo-json' | 'plain-cbor-x';
+const ops: Record<Name, Op> = { 'cumulo-cbor': cumuloCbor, json: plainJson, 'cumulo-json': cumuloJson, 'plain-cbor-x': plainCbor };
 
 /**
  * One round: chunk by chunk, each side in turn, so that load from anything else on the machine
@@ -113,10 +120,10 @@ function measure(names: readonly Name[]): Record<Name, number> {
 }
 
 function main(): void {
-  // The comparison first, on its own; the JSON form afterwards, so that its objects (from
-  // JSON.parse) do not make the CBOR path's property reads polymorphic during the comparison.
+  // The comparison first, on its own; the extra figures afterwards, so that their objects (from
+  // JSON.parse, from plain cbor-x) do not make the codec's property reads polymorphic meanwhile.
   const main = measure(['cumulo-cbor', 'json']);
-  const extra = measure(['cumulo-json']);
+  const extra = measure(['cumulo-json', 'plain-cbor-x']);
   const us = (n: Name) => main[n] ?? extra[n];
   const bytesCbor = encodeEnvelope(envelope).length;
   const bytesJson = Buffer.byteLength(JSON.stringify(envelope));
@@ -134,6 +141,7 @@ function main(): void {
       bytes_cbor: bytesCbor,
       bytes_json: bytesJson,
       cumulo_json_form_us: fixed(us('cumulo-json')),
+      plain_cbor_x_us: fixed(us('plain-cbor-x')),
       goal_met: goal,
     })}`,
   );

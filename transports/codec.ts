@@ -361,6 +361,14 @@ const PROTO_KEY = Buffer.from('__proto__');
 
 const textOf = new TextDecoder('utf-8');
 
+/** Size of the items that are whole in a fixed size: integers, false, true, null; else 0. */
+const FIXED_LEAF_SIZE = new Uint8Array(256);
+for (const base of [0x00, 0x20]) {
+  FIXED_LEAF_SIZE.fill(1, base, base + 0x18);
+  FIXED_LEAF_SIZE.set([2, 3, 5, 9], base + 0x18);
+}
+FIXED_LEAF_SIZE.fill(1, 0xf4, 0xf7);
+
 class CborScanner {
   /** Whether the last scan met a byte string (decoded as a view of its source). */
   sawBytes = false;
@@ -530,29 +538,23 @@ class CborScanner {
   }
 
   /**
-   * The common leaves in one step: an integer below 24, a text string shorter than 24 bytes,
-   * false, true or null. False when the next item is anything else (item() then reads it, and
-   * reports truncation).
+   * The common leaves in one step: integers, false, true, null, and text strings shorter than
+   * 256 bytes. False when the next item is anything else (item() then reads it, and reports
+   * truncation).
    */
   private leaf(): boolean {
     const p = this.pos;
     if (p >= this.end) return false;
     const initial = this.src[p]!;
-    if (initial < 0x38 && (initial < 0x18 || initial >= 0x20)) {
-      this.pos = p + 1;
-      return true;
+    let next = p + FIXED_LEAF_SIZE[initial]!;
+    if (next === p) {
+      if (initial >= 0x60 && initial < 0x78) next = p + 1 + initial - 0x60;
+      else if (initial === 0x78 && p + 1 < this.end) next = p + 2 + this.src[p + 1]!;
+      else return false;
     }
-    if (initial >= 0x60 && initial < 0x78) {
-      const next = p + 1 + initial - 0x60;
-      if (next > this.end) return false;
-      this.pos = next;
-      return true;
-    }
-    if (initial >= 0xf4 && initial <= 0xf6) {
-      this.pos = p + 1;
-      return true;
-    }
-    return false;
+    if (next > this.end) return false;
+    this.pos = next;
+    return true;
   }
 
   private key(depth: number): boolean {
