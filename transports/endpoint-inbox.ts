@@ -10,6 +10,10 @@ import type { Router } from './endpoint-router.js';
 import { ReplyWindow, type ReplyWindowOptions } from './dedup-window.js';
 import { FabricError, Internal, Timeout, toErrorValue, type ErrorValue } from './errors.js';
 import { ReceiveOrder, type ReceiveOrderStats } from './sequencer.js';
+import { matches } from './topic-matcher.js';
+import { ROOT } from './topics.js';
+
+const DEFAULT_REPLY_TOPICS = `${ROOT}/reply/+`;
 
 /** One message handed to a served handler. */
 export interface Delivery {
@@ -42,6 +46,12 @@ export interface InboxOptions {
   readonly replyWindow?: ReplyWindowOptions;
   /** Hears handler failures (the supervisor's business); without it they are rethrown as uncaught. */
   readonly onHandlerError?: (error: unknown, delivery: Delivery) => void;
+  /**
+   * The topics replies may be published to (an MQTT filter; default `cumulo/reply/+`). A request
+   * naming any other reply address is not answered: a node publishing where its grants do not
+   * reach would be disconnected by the broker, so a forged `replyTo` could silence it.
+   */
+  readonly replyTopics?: string;
 }
 
 interface Arrival {
@@ -188,13 +198,17 @@ export class Inbox {
   /** An undecodable payload: answered with the decode error if a reply address can be salvaged. */
   private malformed(payload: Uint8Array, error: ErrorValue): void {
     const salvaged = salvageReplyAddress(payload);
-    if (!salvaged) {
+    if (!salvaged || !this.mayReplyTo(salvaged.replyTo)) {
       this.counters.malformedDropped++;
       return;
     }
     this.counters.malformedAnswered++;
     const self = this.options.clientId;
     this.send({ replyTo: salvaged.replyTo, corr: salvaged.corr, to: salvaged.replyTo, from: self, format: salvaged.format }, replyError(error));
+  }
+
+  private mayReplyTo(topic: string): boolean {
+    return matches(this.options.replyTopics ?? DEFAULT_REPLY_TOPICS, topic);
   }
 
   private send(target: ReplyTarget, body: ReplyBody): void {
@@ -204,6 +218,10 @@ export class Inbox {
   /** Never rejects: a reply that cannot be sent is counted (the asker will time out or resend). */
   private sendAwaitable(target: ReplyTarget, body: ReplyBody): Promise<void> {
     const router = this.options.router;
+    if (!this.mayReplyTo(target.replyTo)) {
+      this.counters.sendFailures++;
+      return Promise.resolve();
+    }
     let sent = router.send(target.replyTo, this.replyEnvelope(target, body), target.format);
     if (!sent.ok) {
       // The handler's reply cannot travel (not plain data, too large): tell the asker why rather

@@ -39,6 +39,8 @@ export interface EndpointOptions {
   readonly replyWindow?: InboxOptions['replyWindow'];
   /** Hears served handlers that throw; without it their errors are rethrown as uncaught. */
   readonly onHandlerError?: (error: unknown, delivery: Delivery) => void;
+  /** Where replies may go (an MQTT filter, default `cumulo/reply/+`); see InboxOptions. */
+  readonly replyTopics?: string;
 }
 
 export interface SendOptions {
@@ -146,6 +148,7 @@ class MessagingEndpoint implements Endpoint {
       clientId: this.clientId,
       ...(options.order ? { order: options.order } : {}),
       ...(options.replyWindow ? { replyWindow: options.replyWindow } : {}),
+      ...(options.replyTopics ? { replyTopics: options.replyTopics } : {}),
       ...(options.onHandlerError ? { onHandlerError: options.onHandlerError } : {}),
     });
   }

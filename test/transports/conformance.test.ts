@@ -84,10 +84,10 @@ for (const kind of ALL_KINDS) {
     const { ta, server } = await pair(t, kind, new WallClock());
     await server.serve(SERVED, (d) => void d.reply({ echo: d.envelope.body, format: d.format }));
     const replies = new RawInbox();
-    await ta.subscribe('foreign/replies', replies.handler);
+    await ta.subscribe('cumulo/reply/foreign', replies.handler);
     const corr = newId();
     // What mosquitto_pub would send: hand-written JSON, seq 0 (unsequenced).
-    const json = `{"v":1,"type":"echo","to":"svc/1","from":"cli","replyTo":"foreign/replies","corr":"${corr}","inc":"${newId()}","seq":0,"deadline":null,"token":null,"body":{"x":1}}`;
+    const json = `{"v":1,"type":"echo","to":"svc/1","from":"cli","replyTo":"cumulo/reply/foreign","corr":"${corr}","inc":"${newId()}","seq":0,"deadline":null,"token":null,"body":{"x":1}}`;
     await ta.publish(SERVED, new TextEncoder().encode(json));
     await replies.count(1);
     const text = Buffer.from(replies.payloads[0]!).toString();
@@ -139,9 +139,9 @@ for (const kind of ALL_KINDS) {
     let applied = 0;
     await server.serve(SERVED, (d) => void d.reply({ applied: ++applied }));
     const replies = new RawInbox();
-    await ta.subscribe('raw/replies', replies.handler);
+    await ta.subscribe('cumulo/reply/raw', replies.handler);
     const inc = newId();
-    const request = encodeEnvelope(envelope({ type: 'apply', replyTo: 'raw/replies', corr: newId(), inc, seq: 1 }));
+    const request = encodeEnvelope(envelope({ type: 'apply', replyTo: 'cumulo/reply/raw', corr: newId(), inc, seq: 1 }));
     await ta.publish(SERVED, request);
     await ta.publish(SERVED, request);
     await replies.count(2);
@@ -157,7 +157,7 @@ for (const kind of ALL_KINDS) {
     const oneWay = encodeEnvelope(envelope({ type: 'apply', inc, seq: 2 }));
     await ta.publish(SERVED, oneWay);
     await ta.publish(SERVED, oneWay);
-    await ta.publish(SERVED, encodeEnvelope(envelope({ type: 'apply', replyTo: 'raw/replies', corr: newId(), inc, seq: 3 })));
+    await ta.publish(SERVED, encodeEnvelope(envelope({ type: 'apply', replyTo: 'cumulo/reply/raw', corr: newId(), inc, seq: 3 })));
     await replies.count(3);
     assert.equal(applied, 3);
     assert.equal(server.stats().duplicatesAnswered, 1);

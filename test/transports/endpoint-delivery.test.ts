@@ -130,8 +130,8 @@ void test('a repeat arriving while the request is being handled gets the same re
   const deliveries: Delivery[] = [];
   await server.serve(SERVED, (d) => void deliveries.push(d));
   const replies: Uint8Array[] = [];
-  await ta.subscribe('raw/replies', (_topic, payload) => replies.push(payload));
-  const request = encodeEnvelope({ v: 1, type: 'slow', to: 'svc/1', from: 'raw', replyTo: 'raw/replies', corr: newId(), inc: newId(), seq: 1, deadline: null, token: null, body: null });
+  await ta.subscribe('cumulo/reply/raw', (_topic, payload) => replies.push(payload));
+  const request = encodeEnvelope({ v: 1, type: 'slow', to: 'svc/1', from: 'raw', replyTo: 'cumulo/reply/raw', corr: newId(), inc: newId(), seq: 1, deadline: null, token: null, body: null });
   await ta.publish(SERVED, request);
   await ta.publish(SERVED, request);
   await settle();

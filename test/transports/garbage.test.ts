@@ -5,19 +5,17 @@
 // and correct requests keep being served throughout and afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encode as rawCbor } from 'cbor-x';
 import { WallClock } from '../../transports/clock.js';
-import { MAX_PAYLOAD_BYTES, decodeEnvelope, encodeEnvelope, salvageReplyAddress } from '../../transports/codec.js';
+import { MAX_PAYLOAD_BYTES, decodeEnvelope, salvageReplyAddress } from '../../transports/codec.js';
 import { createEndpoint, type ServeHandler } from '../../transports/endpoint.js';
-import type { Envelope } from '../../transports/envelope.js';
-import { newId } from '../../transports/ids.js';
+import { matches } from '../../transports/topic-matcher.js';
 import { topics } from '../../transports/topics.js';
 import { startFixture, type TransportKind } from '../helpers/brokers.js';
+import { garbage, prng } from '../helpers/garbage.js';
 
 const SERVED = topics.mailbox(42);
-const REPLIES = 'garbage/replies';
+const REPLIES = topics.reply('garbage');
 const TOTAL = 10_000;
-const OVERSIZED = 12;
 
 /**
  * The served receiver. Today an echo; once the actor runtime lands, an actor's mailbox handler
@@ -28,68 +26,6 @@ function servedHandler(seen: { count: number }): ServeHandler {
     seen.count++;
     void d.reply({ echo: d.envelope.body });
   };
-}
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function validRequest(replyTo: string | null, body: unknown = { n: 1, s: 'text' }): Envelope {
-  return { v: 1, type: 'echo', to: 'svc/1', from: 'garbage', replyTo, corr: newId(), inc: newId(), seq: 0, deadline: null, token: null, body };
-}
-
-/** Payloads that are not valid envelopes; the odd ones carry a reply address where they can. */
-function* garbage(random: () => number): Generator<Uint8Array> {
-  const int = (n: number) => Math.floor(random() * n);
-  const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
-  const withReply: Array<() => Uint8Array> = [
-    () => encodeEnvelope(validRequest(REPLIES)).subarray(0, 1 + int(60)), // truncated CBOR
-    () => {
-      const json = Buffer.from(encodeEnvelope(validRequest(REPLIES), 'json'));
-      return json.subarray(0, 1 + int(json.length - 2)); // truncated JSON
-    },
-    () => {
-      const bytes = Uint8Array.from(encodeEnvelope(validRequest(REPLIES)));
-      for (let i = 0; i < 3; i++) bytes[int(bytes.length)] = int(256); // corrupted CBOR
-      return bytes;
-    },
-    () => rawCbor({ ...validRequest(REPLIES), seq: -1 - int(5) }), // a plain CBOR map, invalid field
-    () => rawCbor({ ...validRequest(REPLIES), extra: int(10) }),
-    () => Buffer.from(JSON.stringify({ ...validRequest(REPLIES), type: 'has spaces' })),
-    () => Buffer.from(JSON.stringify({ ...validRequest(REPLIES), inc: 'not-hex' })),
-    () => Buffer.from(`{"replyTo":"${REPLIES}","corr":"${newId()}", "v": 1, broken`),
-  ];
-  const withoutReply: Array<() => Uint8Array> = [
-    () => randomBytes(int(300)),
-    () => encodeEnvelope(validRequest(null)).subarray(0, 1 + int(40)),
-    () => Buffer.from(`{"v":1,"type":${int(99)}}`),
-    () => Buffer.from(randomBytes(1 + int(100)).toString()),
-    () => rawCbor([int(100), 'not an envelope', null]),
-  ];
-  for (let i = 0; i < TOTAL; i++) {
-    if (i % (TOTAL / OVERSIZED) === 0) {
-      // Over the size limit, with the reply address first so that it can be salvaged.
-      yield Buffer.from(`{"replyTo":"${REPLIES}","corr":"${newId()}","body":"${'x'.repeat(MAX_PAYLOAD_BYTES)}"}`);
-      continue;
-    }
-    const kinds = i % 2 === 0 ? withReply : withoutReply;
-    for (;;) {
-      const payload = kinds[int(kinds.length)]!();
-      // A corruption can leave a valid envelope by chance; garbage must be garbage.
-      if (!decodeEnvelope(payload).ok) {
-        yield payload;
-        break;
-      }
-    }
-  }
 }
 
 for (const kind of ['inproc', 'aedes'] as const satisfies readonly TransportKind[]) {
@@ -118,9 +54,10 @@ for (const kind of ['inproc', 'aedes'] as const satisfies readonly TransportKind
     let oversized = 0;
     let sent = 0;
     let batch: Array<Promise<void>> = [];
-    for (const payload of garbage(random)) {
+    for (const payload of garbage(random, REPLIES, TOTAL)) {
       const salvaged = salvageReplyAddress(payload);
-      if (salvaged) answerable++;
+      // Only reply topics of the scheme are answered: see InboxOptions.replyTopics.
+      if (salvaged && matches('cumulo/reply/+', salvaged.replyTo)) answerable++;
       if (salvaged?.replyTo === REPLIES) toOurTopic++;
       if (salvaged?.replyTo === REPLIES && salvaged.format === 'json') jsonToOurTopic++;
       if (payload.length > MAX_PAYLOAD_BYTES) oversized++;
