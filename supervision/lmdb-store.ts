@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
-import type { Database, RootDatabase } from 'lmdb';
+import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { err, FabricError, ok, toErrorValue } from '../transports/errors.js';
 import type { ErrorValue, Result } from '../transports/errors.js';
 import type { ActorStore, PersistOptions, Reminder, StoredRecord } from './store.js';
@@ -50,6 +50,7 @@ interface EpochEntry {
 type IfVersion = (key: string | number, version: number | null, writes: () => void, options?: { ifLessThan: boolean }) => Promise<boolean>;
 
 const AT_MOST = { ifLessThan: true } as const;
+const STORE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 const OK: Result<void> = Object.freeze(ok(undefined));
 
 /** Object keys that name fields (`status`, `ramMb`), as opposed to ids used as keys. */
@@ -89,13 +90,21 @@ export class LmdbStore implements ActorStore {
 
   static open(options: LmdbStoreOptions): LmdbStore {
     mkdirSync(options.path, { recursive: true });
-    const env = open({ path: join(options.path, `${options.name ?? 'cumulo'}.mdb`), maxDbs: 4 });
+    // safeRestore stays off whatever LMDB_RESTORE says: after a process crash (same boot), the
+    // last committed transaction is the one to use, since its writes were acknowledged.
+    const envOptions: RootDatabaseOptionsWithPath & { readonly safeRestore: boolean } = {
+      path: join(options.path, `${options.name ?? 'cumulo'}.mdb`),
+      maxDbs: 4,
+      safeRestore: false, // an lmdb-js option its typings omit
+    };
+    const env = open(envOptions);
     const records = env.openDB<StoredRecord, string>({ name: 'records', useVersions: true, ...RECORD_ENCODING });
     const epochs = env.openDB<EpochEntry, number>({ name: 'epochs', useVersions: true, keyEncoding: 'uint32' });
     const reminders = env.openDB<Reminder, ReminderKey>({ name: 'reminders' });
     return new LmdbStore(env, records, epochs, reminders);
   }
 
+  /** Renews the read snapshot first (under a microsecond), so another process's commit shows. */
   load<S>(key: string): StoredRecord<S> | undefined {
     this.throwIfUnusable(checkKey(key));
     this.freshSnapshot();
@@ -151,9 +160,13 @@ export class LmdbStore implements ActorStore {
     );
   }
 
+  /**
+   * Read from the current snapshot without renewing it: callers ask on every persist, and the
+   * fence is checked in the write transaction anyway. The snapshot follows this store's own
+   * commits at once and other processes' by the next event-loop turn.
+   */
   shardEpoch(shard: number): number {
     this.throwIfUnusable(checkShard(shard));
-    this.freshSnapshot();
     return this.readEpoch(shard);
   }
 
@@ -254,7 +267,18 @@ export class LmdbStore implements ActorStore {
   }
 }
 
-/** Opens (or creates) the store in a data directory. */
+/** Opens (or creates) the store in a data directory; rejects with STORE_BAD_INPUT or STORE_IO. */
 export function openLmdbStore(options: LmdbStoreOptions): Promise<LmdbStore> {
-  return Promise.resolve().then(() => LmdbStore.open(options));
+  return Promise.resolve().then(() => {
+    const { path, name } = options;
+    if (typeof path !== 'string' || path.length === 0) throw new FabricError(StoreBadInput('path must be a non-empty string'));
+    if (name !== undefined && !STORE_NAME.test(name)) {
+      throw new FabricError(StoreBadInput(`name must be a plain file name (letters, digits, . _ -), got ${String(name)}`));
+    }
+    try {
+      return LmdbStore.open(options);
+    } catch (caught) {
+      throw new FabricError(StoreIo(`cannot open the store in ${path}: ${toErrorValue(caught).message}`));
+    }
+  });
 }

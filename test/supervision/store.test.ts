@@ -309,4 +309,7 @@ void test('lmdb: environments with different names in one directory are independ
   });
   assert.equal((await one.persist('vm/n', rec(1, 1), { shard: 0, expectedRevision: 0 })).ok, true);
   assert.equal(two.load('vm/n'), undefined);
+  // A name is a file name in the directory, never a path out of it.
+  await assertThrowsCode(() => openLmdbStore({ path, name: '../elsewhere' }), 'STORE_BAD_INPUT');
+  await assertThrowsCode(() => openLmdbStore({ path: '' }), 'STORE_BAD_INPUT');
 });
