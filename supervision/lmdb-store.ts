@@ -1,8 +1,9 @@
 // The durable ActorStore on lmdb-js: one LMDB environment with three sub-databases (records,
-// shard epochs, reminders). A persist is a pair of conditional blocks that lmdb-js's write thread
-// evaluates inside its batched transaction: the record's version must be the expected revision and
-// the shard's epoch must not exceed the record's. Many persists share one commit; none waits
-// for a commit of its own, and each resolves once its commit is visible.
+// shard epochs, reminders). A record's revision and a shard's epoch are their entries' LMDB
+// versions, so a persist is a conditional write that lmdb-js's write thread checks inside its
+// batched transaction: a block conditional on the shard's epoch being at most the record's, around
+// a put conditional on the stored revision. Many persists share one commit; none waits for a
+// commit of its own, and each resolves once its commit is visible.
 //
 // Durability: a put resolves when its transaction has committed. The committed pages are then in
 // the OS page cache, which a killed process (kill -9) cannot lose; with the default
@@ -95,6 +96,7 @@ export class LmdbStore implements ActorStore {
     const envOptions: RootDatabaseOptionsWithPath & { readonly safeRestore: boolean } = {
       path: join(options.path, `${options.name ?? 'cumulo'}.mdb`),
       maxDbs: 4,
+      strictAsyncOrder: true,
       safeRestore: false, // an lmdb-js option its typings omit
     };
     const env = open(envOptions);
@@ -173,7 +175,8 @@ export class LmdbStore implements ActorStore {
   async acquireShard(shard: number, owner: string): Promise<number> {
     this.throwIfUnusable(checkShard(shard) ?? checkOwner(owner));
     // An asynchronous transaction holds LMDB's write lock, which every process shares: two
-    // acquirers, here or elsewhere, always get distinct epochs.
+    // acquirers, here or elsewhere, always get distinct epochs. strictAsyncOrder keeps it in call
+    // order with this store's conditional writes, so it fences exactly the writes issued after it.
     const epoch = await this.write(() =>
       this.epochs.transaction(() => {
         const next = (this.epochs.getEntry(shard)?.version ?? 0) + 1;

@@ -131,6 +131,15 @@ for (const impl of implementations) {
     assert.equal((await store.persist('vm/x', rec(3, 3, 2), { shard: 4, expectedRevision: 2 })).ok, true);
     assert.equal((await store.remove('vm/x', { shard: 4, epoch: 2 })).ok, true);
     assert.equal(store.load('vm/x'), undefined);
+    // Writes keep their call order: an acquisition fences a stale write issued right after it,
+    // not one issued right before it.
+    const before = store.persist('vm/before', rec(1, 1, 0), { shard: 6, expectedRevision: 0 });
+    const acquired = store.acquireShard(6, 'node-c');
+    const after = store.persist('vm/after', rec(1, 1, 0), { shard: 6, expectedRevision: 0 });
+    assert.equal((await before).ok, true);
+    assert.equal(await acquired, 1);
+    assertError(await after, 'STORE_FENCED');
+    assert.equal(store.load('vm/after'), undefined);
     // Concurrent acquisitions get distinct, consecutive epochs.
     const epochs = await Promise.all([store.acquireShard(9, 'a'), store.acquireShard(9, 'b'), store.acquireShard(9, 'c')]);
     assert.deepEqual([...epochs].sort(), [1, 2, 3]);
