@@ -1,0 +1,93 @@
+// Password authentication inside identity/<d> (Keystone v3 POST /v3/auth/tokens, method
+// password): the scrypt check, the scope (a project, the domain, the default project or none)
+// and the minting of a token whose hash goes to user-tokens/<u> and then to token/<hash>.
+import { refuse, type GrainContext, type Refusal } from '../../supervision/index.js';
+import { BadRequest, Unauthorized, Unavailable } from '../../transports/errors.js';
+import { hashPassword, verifyPassword, type PasswordHash } from '../../transports/password-hash.js';
+import { SYSTEM_CALLER, type Role } from './caller.js';
+import type { AuthResult, IdentityMessage } from './identity-messages.js';
+import { assignedRoles, fromStored, projectByName, userByName, withImplied, type IdentityState, type ProjectRecord } from './identity-state.js';
+import { callerOf, TOKEN_KIND } from './token-actor.js';
+import type { TokenMessage, TokenRecord, TokenTarget, UserTokensMessage } from './token-messages.js';
+import { hashToken, newToken } from './tokens.js';
+import { USER_TOKENS_KIND } from './user-tokens-actor.js';
+
+type Ctx = GrainContext<IdentityState, IdentityMessage>;
+type Authenticate = Extract<IdentityMessage, { type: 'authenticate' }>;
+
+/** Keystone's answer to every failed authentication: it tells nothing about which part failed. */
+export const AUTH_FAILED = 'The request you have made requires authentication.';
+
+interface Scope {
+  readonly projectId: string | null;
+  readonly domainScoped: boolean;
+  readonly roles: readonly Role[];
+}
+
+export interface Authenticator {
+  readonly tokenTtlMs: number;
+  /** A hash checked when the user is unknown, so a refusal takes as long either way. */
+  decoy(): Promise<PasswordHash>;
+}
+
+export function decoyFor(cost: number): () => Promise<PasswordHash> {
+  let decoy: Promise<PasswordHash> | undefined;
+  return () => (decoy ??= hashPassword('', cost));
+}
+
+function projectScope(state: IdentityState, userId: string, project: ProjectRecord | undefined): Scope | undefined {
+  if (project === undefined || !project.enabled) return undefined;
+  const roles = assignedRoles(state, userId, project.id);
+  return roles.length === 0 ? undefined : { projectId: project.id, domainScoped: false, roles: withImplied(roles) };
+}
+
+/** The token's scope, or undefined when the user may not have it (401, as Keystone). */
+function scopeOf(state: IdentityState, userId: string, defaultProjectId: string | null, msg: Authenticate): Scope | undefined {
+  if (msg.projectId !== undefined) return projectScope(state, userId, state.projects[msg.projectId]);
+  if (msg.projectName !== undefined) return projectScope(state, userId, projectByName(state, msg.projectName));
+  if (msg.scope === 'domain') {
+    const roles = assignedRoles(state, userId, null);
+    return roles.length === 0 ? undefined : { projectId: null, domainScoped: true, roles: withImplied(roles) };
+  }
+  // Keystone: no scope asked means the default project when the user holds a role there.
+  const preferred = defaultProjectId === null ? undefined : projectScope(state, userId, state.projects[defaultProjectId]);
+  return preferred ?? { projectId: null, domainScoped: false, roles: [] };
+}
+
+function targetOf(scope: Scope): TokenTarget {
+  if (scope.projectId !== null) return scope.projectId;
+  return scope.domainScoped ? '@domain' : '@unscoped';
+}
+
+export async function authenticate(ctx: Ctx, msg: Authenticate, auth: Authenticator): Promise<AuthResult | Refusal> {
+  const asked = [msg.projectId, msg.projectName, msg.scope].filter((x) => x !== undefined).length;
+  if (asked > 1) return refuse(BadRequest('give one scope: projectId, projectName or scope "domain"'));
+  const state = ctx.state;
+  const user = userByName(state, msg.userName);
+  const matches = await verifyPassword(msg.password, user === undefined ? await auth.decoy() : fromStored(user.password));
+  if (user === undefined || !matches || !user.enabled) return refuse(Unauthorized(AUTH_FAILED));
+  const scope = scopeOf(state, user.id, user.defaultProjectId, msg);
+  if (scope === undefined) return refuse(Unauthorized(AUTH_FAILED));
+
+  const token = newToken();
+  const hash = hashToken(token);
+  const now = ctx.clock.now();
+  const record: TokenRecord = {
+    userId: user.id,
+    userName: user.name,
+    domainId: ctx.id,
+    projectId: scope.projectId,
+    domainScoped: scope.domainScoped,
+    roles: [...scope.roles],
+    issuedAt: now,
+    expiresAt: now + auth.tokenTtlMs,
+  };
+  // The user's list first: a token that exists is always one a sweep can find.
+  const add: UserTokensMessage = { type: 'add', caller: SYSTEM_CALLER, hash, target: targetOf(scope), expiresAt: record.expiresAt };
+  const listed = await ctx.ref(USER_TOKENS_KIND, user.id).ask(add);
+  if (!listed.ok) return refuse(Unavailable(`could not record the token: ${listed.error.code}`));
+  const issue: TokenMessage = { type: 'issue', caller: SYSTEM_CALLER, record };
+  const issued = await ctx.ref(TOKEN_KIND, hash).ask(issue);
+  if (!issued.ok) return refuse(Unavailable(`could not store the token: ${issued.error.code}`));
+  return { token, caller: callerOf(record), expiresAt: record.expiresAt };
+}
