@@ -20,11 +20,13 @@ async function sweepOne(ctx: Ctx, sweep: Sweep): Promise<boolean> {
 
 /** Runs every pending sweep of the (already persisted) state; persists what is left. */
 export async function runSweeps(ctx: Ctx): Promise<void> {
-  const pending = ctx.state.sweeps;
+  // Taken before the awaits: the serial mailbox means nothing else changes it meanwhile.
+  const state = ctx.state;
+  const pending = state.sweeps;
   if (pending.length === 0) return;
   const done = await Promise.all(pending.map((s) => sweepOne(ctx, s)));
-  const left = pending.filter((_, i) => !done[i]);
-  await ctx.persist({ ...ctx.state, sweeps: left });
+  if (done.every((d) => !d)) return;
+  await ctx.persist({ ...state, sweeps: pending.filter((_, i) => !done[i]) });
 }
 
 /** The state with more sweeps queued (duplicates skipped). */
