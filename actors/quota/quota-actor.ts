@@ -33,12 +33,15 @@ export interface QuotaKindOptions {
   readonly keepReleased?: number;
 }
 
-const checkMessage = TypeCompiler.Compile(QuotaMessage);
+// Each body is checked against the schema of its own type, so the error names the bad field.
+const variants = new Map(QuotaMessage.anyOf.map((schema) => [schema.properties.type.const, TypeCompiler.Compile(schema)] as const));
 
 function invalid(msg: { readonly type: string }): ErrorValue | undefined {
+  const check = variants.get(msg.type as QuotaMessage['type']);
+  if (check === undefined) return BadRequest(`unknown message type ${String(msg.type).slice(0, 64)}`, { field: '/type' });
   const unchecked: unknown = msg;
-  if (checkMessage.Check(unchecked)) return undefined;
-  const first = checkMessage.Errors(unchecked).First();
+  if (check.Check(unchecked)) return undefined;
+  const first = check.Errors(unchecked).First();
   return BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' });
 }
 
