@@ -1,0 +1,140 @@
+// The host-local domain of each VM and the hypervisor driver calls behind it. `spawn` persists
+// the domain as spawning and starts the driver outside the mailbox: the driver's outcome comes
+// back as the host's own `spawnDone`, which persists the end state and tells the instance
+// `spawned` or `spawnFailed`. A host reactivated with a domain still spawning and no boot of it
+// running in this process (a crash) starts the boot again, so no boot is left hanging.
+import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
+import { refuse, type Refusal } from '../../supervision/index.js';
+import { Conflict, Unavailable } from '../../transports/errors.js';
+import { DomainNotFound } from './errors.js';
+import type { HostContext, HostDeps } from './host-context.js';
+import type { Domain, DomainView, HostMessage, SpawnOutcomeMessage } from './host-messages.js';
+import { own, without } from './host-state.js';
+import type { PowerAction } from './hypervisor.js';
+
+type Msg<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
+
+function domainView(ctx: HostContext, instanceId: string, domain: Domain | undefined): DomainView {
+  return { hostId: ctx.id, instanceId, domain: domain ?? null };
+}
+
+function tellOutcome(ctx: HostContext, replyTo: string, outcome: SpawnOutcomeMessage): void {
+  const slash = replyTo.indexOf('/');
+  ctx.ref(replyTo.slice(0, slash), replyTo.slice(slash + 1)).tell(outcome);
+}
+
+function spawned(ctx: HostContext): SpawnOutcomeMessage {
+  return { type: 'spawned', caller: SYSTEM_CALLER, hostId: ctx.id };
+}
+
+function spawnFailed(ctx: HostContext, reason: string): SpawnOutcomeMessage {
+  return { type: 'spawnFailed', caller: SYSTEM_CALLER, hostId: ctx.id, reason };
+}
+
+/** Starts the driver's boot; its outcome arrives later as this host's own `spawnDone`. */
+function startBoot(ctx: HostContext, deps: HostDeps, instanceId: string, domain: Domain): void {
+  const key = `${ctx.key} ${instanceId} ${domain.attempt}`;
+  if (deps.inflight.has(key)) return;
+  deps.inflight.add(key);
+  const claim = own(ctx.state.claims, instanceId);
+  const resources = claim?.resources ?? { vcpus: 0, ramMb: 0, diskGb: 0 };
+  const self = ctx.self;
+  const clock = ctx.clock;
+  const done = (ok: boolean, reason: string | undefined): void => {
+    deps.inflight.delete(key);
+    self.tell({ type: 'spawnDone', caller: SYSTEM_CALLER, instanceId, attempt: domain.attempt, ok, ...(reason === undefined ? {} : { reason }) });
+  };
+  // Runs beside the mailbox (a boot may take minutes); every outcome, even a driver that
+  // throws, comes back as a message, so nothing is left floating.
+  void deps.driver.spawn({ hostId: ctx.id, instanceId, resources }, { clock }).then(
+    (outcome) => done(outcome.ok, outcome.ok ? undefined : outcome.reason),
+    (caught: unknown) => done(false, `driver ${deps.driver.name} threw: ${String(caught)}`),
+  );
+}
+
+export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>): Promise<DomainView | Refusal> {
+  const state = ctx.state;
+  if (!state.registered) return refuse(Conflict(`host ${ctx.id} is not registered`));
+  if (own(state.claims, msg.instanceId) === undefined) return refuse(Conflict(`instance ${msg.instanceId} has no claim on host ${ctx.id}`, { hostId: ctx.id }));
+  const current = own(state.domains, msg.instanceId);
+  if (state.failed) {
+    // A dead host builds nothing: the instance hears it at once and reschedules.
+    tellOutcome(ctx, msg.replyTo, spawnFailed(ctx, `host ${ctx.id} is down`));
+    return domainView(ctx, msg.instanceId, current);
+  }
+  if (current?.state === 'running' || current?.state === 'shutoff') {
+    tellOutcome(ctx, msg.replyTo, spawned(ctx));
+    return domainView(ctx, msg.instanceId, current);
+  }
+  if (current?.state === 'spawning') {
+    // Already booting: the outcome will be told (to the latest replyTo); a boot lost with a
+    // crashed process is started again.
+    const domain = current.replyTo === msg.replyTo ? current : { ...current, replyTo: msg.replyTo };
+    if (domain !== current) await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
+    startBoot(ctx, deps, msg.instanceId, domain);
+    return domainView(ctx, msg.instanceId, domain);
+  }
+  const domain: Domain = { state: 'spawning', replyTo: msg.replyTo, attempt: (current?.attempt ?? 0) + 1, since: ctx.clock.now(), reason: null };
+  await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
+  startBoot(ctx, deps, msg.instanceId, domain);
+  return domainView(ctx, msg.instanceId, domain);
+}
+
+export async function spawnDone(ctx: HostContext, msg: Msg<'spawnDone'>): Promise<DomainView> {
+  const state = ctx.state;
+  const current = own(state.domains, msg.instanceId);
+  // Destroyed meanwhile, or an older boot's late outcome: nothing to do.
+  if (current === undefined || current.state !== 'spawning' || current.attempt !== msg.attempt) return domainView(ctx, msg.instanceId, current);
+  const ok = msg.ok && !state.failed;
+  const reason = state.failed ? `host ${ctx.id} went down during the build` : (msg.reason ?? 'the hypervisor failed the boot');
+  const domain: Domain = { ...current, state: ok ? 'running' : 'error', since: ctx.clock.now(), reason: ok ? null : reason };
+  await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
+  tellOutcome(ctx, current.replyTo, ok ? spawned(ctx) : spawnFailed(ctx, reason));
+  return domainView(ctx, msg.instanceId, domain);
+}
+
+export async function destroy(ctx: HostContext, deps: HostDeps, msg: Msg<'destroy'>): Promise<DomainView | Refusal> {
+  const state = ctx.state;
+  if (own(state.domains, msg.instanceId) === undefined) return domainView(ctx, msg.instanceId, undefined);
+  const outcome = await deps.driver.destroy(ctx.id, msg.instanceId, { clock: ctx.clock });
+  if (!outcome.ok) return refuse(Unavailable(`destroy of ${msg.instanceId} failed: ${outcome.reason}`, { hostId: ctx.id }));
+  await ctx.persist({ ...ctx.state, domains: without(ctx.state.domains, msg.instanceId) });
+  return domainView(ctx, msg.instanceId, undefined);
+}
+
+/** Domain state after a power action, or undefined when the action is not allowed from `from`. */
+function powered(from: Domain['state'], action: PowerAction): Domain['state'] | undefined {
+  if (from !== 'running' && from !== 'shutoff') return undefined;
+  switch (action) {
+    case 'stop':
+      return 'shutoff';
+    case 'start':
+      return 'running';
+    case 'reboot-soft':
+      return from === 'running' ? 'running' : undefined;
+    case 'reboot-hard':
+      return 'running';
+    default: {
+      const never: never = action;
+      throw new Error(`unknown power action ${String(never)}`);
+    }
+  }
+}
+
+export async function power(ctx: HostContext, deps: HostDeps, msg: Msg<'power'>): Promise<DomainView | Refusal> {
+  const current = own(ctx.state.domains, msg.instanceId);
+  if (current === undefined) return refuse(DomainNotFound(`no domain of instance ${msg.instanceId} on host ${ctx.id}`, { hostId: ctx.id }));
+  const next = powered(current.state, msg.action);
+  if (next === undefined) return refuse(Conflict(`cannot ${msg.action} a domain that is ${current.state}`, { hostId: ctx.id, state: current.state }));
+  const outcome = await deps.driver.power(ctx.id, msg.instanceId, msg.action, { clock: ctx.clock });
+  if (!outcome.ok) return refuse(Unavailable(`${msg.action} of ${msg.instanceId} failed: ${outcome.reason}`, { hostId: ctx.id }));
+  const domain: Domain = { ...current, state: next, since: ctx.clock.now() };
+  await ctx.persist({ ...ctx.state, domains: { ...ctx.state.domains, [msg.instanceId]: domain } });
+  return domainView(ctx, msg.instanceId, domain);
+}
+
+/** On activation: boots persisted as spawning that no one in this process runs are started again. */
+export function resumeBoots(ctx: HostContext, deps: HostDeps): void {
+  if (ctx.state.failed) return;
+  for (const [instanceId, domain] of Object.entries(ctx.state.domains)) if (domain.state === 'spawning') startBoot(ctx, deps, instanceId, domain);
+}
