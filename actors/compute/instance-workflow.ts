@@ -1,0 +1,311 @@
+// The spawn workflow of a server (DESIGN.md "The provisioning workflow, as actors"), as steps the
+// actor runs on `resume` messages to itself and on its durable reminder: placement by a call for
+// bids, the build's task states, the host's spawn, rescheduling on failure, power actions, the
+// end of a delete, and the obligations a settled server may still owe (claims to give back,
+// quota to commit or release, a server group to leave). Every step re-runs safely after a crash.
+import type { GrainContext } from '../../supervision/index.js';
+import { err, Internal, type ErrorValue, type Result } from '../../transports/errors.js';
+import type { EventSink } from '../events.js';
+import { NO_VALID_HOST_MESSAGE, NoValidHost, placeInstance, requestFromFlavor, type PlaceOptions } from '../scheduler/index.js';
+import { publishActionFailed, publishStatus } from './instance-events.js';
+import type { InstanceMessage } from './instance-messages.js';
+import {
+  announcingClaims,
+  commitQuota,
+  destroyOn,
+  leaveGroup,
+  powerOn,
+  putSummary,
+  releaseQuota,
+  removeSummary,
+  reserveQuota,
+  spawnOn,
+  tellDestroy,
+  unclaimOn,
+  type PowerAction,
+} from './instance-ports.js';
+import { POWER, type Fault, type InstanceRecord, type InstanceState } from './instance-record.js';
+import { transition, type Transition } from './instance-status.js';
+import type { ServerSummary } from './servers-index.js';
+
+export type InstanceContext = GrainContext<InstanceState, InstanceMessage>;
+
+/** The durable reminder that keeps a server with work under way (or owed) moving. */
+export const RESUME = 'resume';
+
+export interface WorkflowSettings {
+  readonly events: EventSink;
+  /** Hosts a build may fail on before it ends in ERROR (Nova's max_attempts, default 3). */
+  readonly maxAttempts: number;
+  /** Period of the resume reminder while work is under way (default 30 s). */
+  readonly resumeEveryMs: number;
+  /** A boot not reported by then fails on its host (default 5 min). */
+  readonly spawnTimeoutMs: number;
+  /** Passed to placeInstance (scheduler id, rounds, ask timeout). */
+  readonly placement: PlaceOptions;
+}
+
+/** The record, which a workflow step only ever runs on; its absence is a bug. */
+export function current(ctx: InstanceContext): InstanceRecord {
+  const r = ctx.state;
+  if (r === null) throw new Error(`${ctx.key}: workflow step on a server that does not exist`);
+  return r;
+}
+
+function with_<T>(list: readonly T[], item: T): T[] {
+  return list.includes(item) ? [...list] : [...list, item];
+}
+
+/** Build failures and deletes give everything back; a server that ran keeps its claim and quota. */
+function gone(r: InstanceRecord): boolean {
+  return r.status === 'DELETED' || (r.status === 'ERROR' && r.hostId === null);
+}
+
+function quotaDue(r: InstanceRecord): 'commit' | 'release' | null {
+  if (gone(r)) return r.quota === 'released' ? null : 'release';
+  if (r.status !== 'BUILD' && r.quota === 'reserved') return 'commit';
+  return null;
+}
+
+/** Whether the server has work under way or owed: then its resume reminder must be set. */
+export function needsWork(r: InstanceRecord): boolean {
+  return r.taskState !== null || r.claimIntents.length > 0 || quotaDue(r) !== null || (r.inGroup && gone(r));
+}
+
+function summaryOf(r: InstanceRecord, revision: number): ServerSummary {
+  return { id: r.id, name: r.name, status: r.status, flavorId: r.flavor.id, createdAt: r.createdAt, updatedAt: r.updatedAt, revision };
+}
+
+/**
+ * Persists the next record, keeping the reminder and the servers index in step: the reminder is
+ * set in the same breath as the write that starts work (before it, in store order) and cancelled
+ * only after the index shows the result, so a crash anywhere leaves a reminder to finish the job.
+ */
+export async function write(ctx: InstanceContext, s: WorkflowSettings, next: InstanceRecord, options: { readonly index?: boolean } = {}): Promise<InstanceRecord> {
+  const prev = ctx.state;
+  const stamped: InstanceRecord = { ...next, updatedAt: ctx.clock.now() };
+  const busy = needsWork(stamped);
+  const wasBusy = prev !== null && needsWork(prev);
+  if (busy && !wasBusy) await Promise.all([ctx.setReminder(RESUME, s.resumeEveryMs, { periodMs: s.resumeEveryMs }), ctx.persist(stamped)]);
+  else await ctx.persist(stamped);
+  if (options.index !== false) await syncIndex(ctx, prev, stamped);
+  if (!busy && wasBusy) await ctx.cancelReminder(RESUME);
+  return stamped;
+}
+
+async function syncIndex(ctx: InstanceContext, prev: InstanceState, next: InstanceRecord): Promise<void> {
+  // A lost index update is repaired by the next one, or by the resume of a settled server.
+  if (next.status === 'DELETED') {
+    if (prev?.status !== 'DELETED') await removeSummary(ctx, next.projectId, next.id);
+    return;
+  }
+  if (prev !== null && prev.status === next.status && prev.name === next.name) return;
+  await putSummary(ctx, next.projectId, summaryOf(next, ctx.revision));
+}
+
+function moved(r: InstanceRecord, t: Transition): InstanceRecord {
+  const to = transition(r, t);
+  if (!to.ok) throw new Error(`instance/${r.id}: ${t} from ${r.status}/${r.taskState ?? '-'} is not in the table`);
+  return { ...r, status: to.phase.status, taskState: to.phase.taskState };
+}
+
+function fault(ctx: InstanceContext, code: number, message: string): Fault {
+  return { code, message, created: ctx.clock.now() };
+}
+
+/** Runs the next step of whatever the server has under way (or owes). */
+export async function resume(ctx: InstanceContext, s: WorkflowSettings): Promise<void> {
+  const r = ctx.state;
+  if (r === null) {
+    // A create that crashed before its record was written, or was refused: nothing to finish.
+    await ctx.cancelReminder(RESUME);
+    return;
+  }
+  switch (r.taskState) {
+    case 'scheduling':
+      return schedule(ctx, s);
+    case 'networking':
+      // No network service yet: ports are a later issue; the step is kept so the phases match Nova.
+      await write(ctx, s, moved(r, 'networked'));
+      ctx.self.tell({ type: 'resume' });
+      return;
+    case 'block_device_mapping':
+      return requestSpawn(ctx, s, await write(ctx, s, { ...moved(r, 'mapped'), spawnAt: ctx.clock.now() }));
+    case 'spawning':
+      if (r.spawnAt !== null && ctx.clock.now() - r.spawnAt >= s.spawnTimeoutMs) return hostFailed(ctx, s, r.hostId ?? '', `Timed out after ${s.spawnTimeoutMs} ms waiting for the host to spawn`);
+      // Resumed (after a crash, or by the reminder): ask again; a host's spawn is idempotent.
+      return requestSpawn(ctx, s, r);
+    case 'deleting':
+      await finishDelete(ctx, s);
+      return;
+    case 'powering-off':
+      return power(ctx, s, 'stop');
+    case 'powering-on':
+      return power(ctx, s, 'start');
+    case 'rebooting':
+      return power(ctx, s, 'reboot-soft');
+    case 'rebooting_hard':
+      return power(ctx, s, 'reboot-hard');
+    case null: {
+      // Settled: repair an index update a crash may have lost, then pay what is owed.
+      await putSummary(ctx, r.projectId, summaryOf(r, ctx.revision));
+      const after = await settleObligations(ctx, s);
+      if (!needsWork(after)) await ctx.cancelReminder(RESUME);
+      return;
+    }
+    default: {
+      const never: never = r.taskState;
+      throw new Error(`unknown task state ${String(never)}`);
+    }
+  }
+}
+
+/** Gives back stray claims and, once the server is settled, its quota and group membership. */
+export async function settleObligations(ctx: InstanceContext, s: WorkflowSettings): Promise<InstanceRecord> {
+  const r = current(ctx);
+  const strays = r.claimIntents.filter((h) => h !== r.hostId);
+  const unclaimed = await Promise.all(strays.map((h) => unclaimOn(ctx, h, r.id)));
+  const claimIntents = strays.filter((_, i) => !unclaimed[i]!.ok);
+  let quota = r.quota;
+  const due = quotaDue(r);
+  if (due === 'release' && (await releaseQuota(ctx, r.projectId, r.id)).ok) quota = 'released';
+  if (due === 'commit' && (await commitQuota(ctx, r.projectId, r.id)).ok) quota = 'committed';
+  let inGroup = r.inGroup;
+  if (inGroup && gone(r) && r.group !== null && (await leaveGroup(ctx, r.group.id, r.id)).ok) inGroup = false;
+  if (claimIntents.length === r.claimIntents.length && quota === r.quota && inGroup === r.inGroup) return r;
+  return write(ctx, s, { ...r, claimIntents, quota, inGroup });
+}
+
+/** BUILD/scheduling: the call for bids, every claim announced (persisted) before it is sent. */
+async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void> {
+  let r = await settleObligations(ctx, s);
+  let quota = r.quota;
+  if (quota === 'reserving') {
+    // Persisted before the reservation was asked for: ask again (reserve is idempotent per id).
+    const reserved = await reserveQuota(ctx, r.projectId, r.id, r.flavor);
+    if (!reserved.ok) return buildFailed(ctx, s, fault(ctx, reserved.error.status, reserved.error.message));
+    quota = 'reserved';
+  }
+  const request = requestFromFlavor(r.flavor, {
+    instanceId: r.id,
+    ...(r.zone === null ? {} : { zone: r.zone }),
+    ...(r.group === null ? {} : { group: r.group }),
+    excludeHosts: r.failedHosts,
+  });
+  if (!request.ok) return buildFailed(ctx, s, fault(ctx, 400, request.error.message), { quota });
+  const intents = [...r.claimIntents];
+  const refs = announcingClaims(ctx, async (hostId) => {
+    if (intents.includes(hostId)) return;
+    intents.push(hostId);
+    await write(ctx, s, { ...current(ctx), quota, claimIntents: [...intents] });
+  });
+  const placed = await placeInstance(refs, request.value, s.placement);
+  r = current(ctx);
+  if (!placed.ok) return buildFailed(ctx, s, placementFault(ctx, r, placed.error), { quota });
+  const hostId = placed.value.hostId;
+  const strays = intents.filter((h) => h !== hostId);
+  await write(ctx, s, { ...moved(r, 'scheduled'), quota, hostId, claimIntents: strays, inGroup: r.group !== null });
+  if (strays.length > 0) await settleObligations(ctx, s);
+  ctx.self.tell({ type: 'resume' });
+}
+
+function placementFault(ctx: InstanceContext, r: InstanceRecord, error: ErrorValue): Fault {
+  if (error.code === NoValidHost.code) return fault(ctx, 500, NO_VALID_HOST_MESSAGE);
+  return fault(ctx, 500, `Build of instance ${r.id} aborted: ${error.code}: ${error.message}`);
+}
+
+/** BUILD/spawning: asks the host to boot; the host tells spawned or spawnFailed when done. */
+async function requestSpawn(ctx: InstanceContext, s: WorkflowSettings, r: InstanceRecord): Promise<void> {
+  const hostId = r.hostId;
+  if (hostId === null) throw new Error(`instance/${r.id}: spawning without a host`);
+  const asked = await spawnOn(ctx, hostId, r.id);
+  if (!asked.ok) await hostFailed(ctx, s, hostId, `${asked.error.code}: ${asked.error.message}`);
+}
+
+/** The host reported a finished boot. Late or stray reports (another host, a deleted server) are ignored. */
+export async function spawned(ctx: InstanceContext, s: WorkflowSettings, hostId: string): Promise<void> {
+  const r = ctx.state;
+  if (r === null || r.status !== 'BUILD' || r.taskState !== 'spawning' || r.hostId !== hostId) return;
+  // Commit first: a crash after it resumes in spawning and commits again (idempotent).
+  const committed = (await commitQuota(ctx, r.projectId, r.id)).ok;
+  const active = await write(ctx, s, {
+    ...moved(r, 'spawned'),
+    powerState: POWER.RUNNING,
+    quota: committed ? 'committed' : 'reserved',
+    launchedAt: ctx.clock.now(),
+    spawnAt: null,
+    fault: null,
+  });
+  publishStatus(s.events, active, r.status, ctx.clock.now());
+}
+
+/**
+ * The boot failed on `hostId` (reported, refused or timed out): give the host back and try
+ * another, or end in ERROR once maxAttempts hosts have failed.
+ */
+export async function hostFailed(ctx: InstanceContext, s: WorkflowSettings, hostId: string, reason: string): Promise<void> {
+  const r = ctx.state;
+  if (r === null || r.status !== 'BUILD' || r.taskState !== 'spawning' || r.hostId !== hostId) return;
+  // The half-built domain: the host cleans it up (its answer does not change our course).
+  tellDestroy(ctx, hostId, r.id);
+  const failedHosts = with_(r.failedHosts, hostId);
+  if (failedHosts.length >= s.maxAttempts) {
+    const message = `Exceeded maximum number of retries. Exceeded max scheduling attempts ${s.maxAttempts} for instance ${r.id}. Last exception: ${reason}`;
+    return buildFailed(ctx, s, fault(ctx, 500, message), { failedHosts });
+  }
+  await write(ctx, s, { ...moved(r, 'reschedule'), hostId: null, claimIntents: with_(r.claimIntents, hostId), failedHosts, spawnAt: null });
+  ctx.self.tell({ type: 'resume' });
+}
+
+/** BUILD → ERROR with a fault: claims, quota and group membership are given back before the event. */
+async function buildFailed(ctx: InstanceContext, s: WorkflowSettings, f: Fault, extra: Partial<InstanceRecord> = {}): Promise<void> {
+  const r = { ...current(ctx), ...extra };
+  await write(ctx, s, {
+    ...moved(r, 'buildFailed'),
+    hostId: null,
+    claimIntents: r.hostId === null ? [...r.claimIntents] : with_(r.claimIntents, r.hostId),
+    powerState: POWER.NOSTATE,
+    spawnAt: null,
+    fault: f,
+  });
+  const settled = await settleObligations(ctx, s);
+  publishStatus(s.events, settled, 'BUILD', ctx.clock.now());
+}
+
+const DONE: Record<PowerAction, Transition> = { stop: 'stopped', start: 'started', 'reboot-soft': 'rebooted', 'reboot-hard': 'rebooted' };
+const FAILED: Record<PowerAction, Transition> = { stop: 'powerFailed', start: 'powerFailed', 'reboot-soft': 'rebootFailed', 'reboot-hard': 'rebootFailed' };
+
+/** powering-off, powering-on, rebooting, rebooting_hard: the host's hypervisor does it. */
+async function power(ctx: InstanceContext, s: WorkflowSettings, action: PowerAction): Promise<void> {
+  const r = current(ctx);
+  const done: Result<unknown> = r.hostId === null ? err(Internal('the server has no host')) : await powerOn(ctx, r.hostId, r.id, action);
+  if (done.ok) {
+    const next = await write(ctx, s, { ...moved(r, DONE[action]), powerState: action === 'stop' ? POWER.SHUTDOWN : POWER.RUNNING, fault: null });
+    if (next.status !== r.status) publishStatus(s.events, next, r.status, ctx.clock.now());
+    return;
+  }
+  const message = `${done.error.code}: ${done.error.message}`;
+  const failed = moved(r, FAILED[action]);
+  const next = await write(ctx, s, failed.status === 'ERROR' ? { ...failed, fault: fault(ctx, 500, `Failed to ${action} instance ${r.id}: ${message}`) } : failed);
+  if (next.status !== r.status) publishStatus(s.events, next, r.status, ctx.clock.now());
+  publishActionFailed(s.events, next, action, message, ctx.clock.now());
+}
+
+/** X/deleting → DELETED: the host destroys the domain, then claims, quota and group are given back. */
+export async function finishDelete(ctx: InstanceContext, s: WorkflowSettings): Promise<InstanceRecord> {
+  const r = current(ctx);
+  // A host that does not answer must not keep a server from being deleted (Nova's local delete);
+  // its claim stays owed until it answers an unclaim.
+  if (r.hostId !== null) await destroyOn(ctx, r.hostId, r.id);
+  await write(ctx, s, {
+    ...moved(r, 'deleted'),
+    hostId: null,
+    claimIntents: r.hostId === null ? [...r.claimIntents] : with_(r.claimIntents, r.hostId),
+    powerState: POWER.NOSTATE,
+    spawnAt: null,
+    terminatedAt: ctx.clock.now(),
+  });
+  const settled = await settleObligations(ctx, s);
+  publishStatus(s.events, settled, r.status, ctx.clock.now());
+  return settled;
+}
