@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { VirtualClock } from '../../transports/clock.js';
 import { createActorSystem, createMemoryStore, type ActorStore } from '../../supervision/index.js';
 import type { Caller, Role } from '../../actors/identity/caller.js';
-import { createKeypairKind, type GeneratedKeypairView, type KeypairList, type KeypairView } from '../../actors/compute/catalog.js';
+import { createKeypairKind, type GeneratedKeypairView, type KeypairList } from '../../actors/compute/catalog.js';
 
 function caller(userId: string, role: Role): Caller {
   return { userId, userName: userId, domainId: 'default', projectId: 'p1', roles: [role], expiresAt: Number.MAX_SAFE_INTEGER };
@@ -250,7 +250,7 @@ void test('key pairs survive a new ActorSystem over the same store', async (t) =
   const got = await second.keys('alice').ask({ type: 'get', caller: alice, name: 'laptop' });
   assert.ok(made.ok && got.ok);
   const { privateKey: _secret, ...shown } = made.value as GeneratedKeypairView;
-  assert.deepEqual(got.value as KeypairView, shown);
+  assert.deepEqual(got.value, shown);
   const list = await second.keys('alice').ask({ type: 'list', caller: alice });
   assert.deepEqual(list.ok && (list.value as KeypairList).keypairs.map((k) => k.name), ['laptop', 'rsa']);
 });
