@@ -238,6 +238,6 @@ void test('groups, members and the index survive a new ActorSystem; registerComp
   assert.equal(!again.ok && again.error.code, 'GROUP_POLICY');
   const list = await system.ref(SERVER_GROUP_INDEX_KIND, 'p1').ask({ type: 'list', caller: member } as never);
   assert.deepEqual(list.ok && (list.value as ServerGroupList).serverGroups.map((g) => g.id), ['g1']);
-  const flavors = await system.ref('flavors', 'catalog').ask({ type: 'ensureDefaults' } as never);
+  const flavors = await system.ref('flavors', 'catalog').ask({ type: 'ensureDefaults' });
   assert.ok(flavors.ok);
 });
