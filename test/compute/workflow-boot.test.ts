@@ -66,7 +66,7 @@ void test('bad creates are refused and leave nothing behind', async (t) => {
     [{ groupId: 'missing-group' }, 'BAD_REQUEST', 400],
   ];
   for (const [fields, code, status] of cases) {
-    const r = await c.create(ALICE, fields as never);
+    const r = await c.create(ALICE, fields);
     assert.ok(!r.ok, JSON.stringify(fields));
     assert.equal(r.error.code, code, `${JSON.stringify(fields)}: ${r.error.message}`);
     assert.equal(r.error.status, status);

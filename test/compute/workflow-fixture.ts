@@ -41,9 +41,9 @@ export class EventLog {
     }
   }
 
-  /** The first event (already seen or future) that matches. */
-  find(match: (e: ResourceEvent) => boolean): Promise<ResourceEvent> {
-    const seen = this.all.find(match);
+  /** The first event (already seen from index `from` on, or future) that matches. */
+  find(match: (e: ResourceEvent) => boolean, from = 0): Promise<ResourceEvent> {
+    const seen = this.all.slice(from).find(match);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve) => this.waiters.push({ match, resolve }));
   }
@@ -74,10 +74,10 @@ export interface Compute {
   ask<T>(kind: string, id: string, msg: Message): Promise<Result<T>>;
   /** The value, or a thrown error naming the refusal. */
   must<T>(kind: string, id: string, msg: Message): Promise<T>;
-  create(who: Caller, fields?: Partial<Omit<CreateMessage, 'type' | 'caller'>>, id?: string): Promise<Result<InstanceView>>;
+  create(who: Caller, fields?: Partial<Omit<CreateMessage, 'type' | 'caller'>> | Readonly<Record<string, unknown>>, id?: string): Promise<Result<InstanceView>>;
   show(who: Caller, id: string): Promise<Result<InstanceView>>;
-  /** Resolves once `id` publishes `status`, moving virtual time as needed. */
-  reach(id: string, status: string, limitMs?: number): Promise<InstanceView>;
+  /** Resolves once `id` publishes `status` (as event number `from` or later), moving virtual time as needed. */
+  reach(id: string, status: string, from?: number): Promise<InstanceView>;
   drive<T>(p: Promise<T>, limitMs?: number): Promise<T>;
   host(id: string): Promise<HostView>;
   quota(projectId: string): Promise<QuotaView>;
@@ -135,10 +135,10 @@ export async function startCompute(options: ComputeOptions = {}): Promise<Comput
     ask,
     must,
     create: (who, fields = {}, id = randomUUID()) =>
-      drive(clock, ask<InstanceView>('instance', id, { type: 'create', caller: who, name: `vm-${id.slice(0, 8)}`, flavorId: '1', ...fields } as Message)),
+      drive(clock, ask<InstanceView>('instance', id, { type: 'create', caller: who, name: `vm-${id.slice(0, 8)}`, flavorId: '1', ...fields } as unknown as Message)),
     show: (who, id) => drive(clock, ask<InstanceView>('instance', id, { type: 'show', caller: who } as Message)),
-    async reach(id, status, limitMs = 120_000) {
-      await drive(clock, events.find((e) => e.type === 'instance.status' && e.id === id && e.body.status === status), limitMs);
+    async reach(id, status, from = 0) {
+      await drive(clock, events.find((e) => e.type === 'instance.status' && e.id === id && e.body.status === status, from));
       return must<InstanceView>('instance', id, { type: 'show', caller: SYSTEM_CALLER } as Message);
     },
     drive: (p, limitMs) => drive(clock, p, limitMs),
