@@ -130,6 +130,8 @@ void test('validation: malformed bodies are refused BAD_REQUEST without touching
     const r = await quota.ask(body as never);
     assert.equal(!r.ok && r.error.code, 'BAD_REQUEST', JSON.stringify(body));
   }
+  const named = await quota.ask({ type: 'reserve', caller: member, allocationId: 'x', deltas: { cores: -1 } });
+  assert.equal(!named.ok && named.error.details?.field, '/deltas/cores', 'the error names the field');
   const shown = await quota.ask({ type: 'show', caller: member });
   assert.ok(shown.ok && 'reserved' in shown.value);
   assert.deepEqual(Object.values(shown.value.reserved), [0, 0, 0, 0]);
