@@ -82,5 +82,7 @@ export async function registerMany(cluster: Cluster, count: number, inventory: (
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push(`host-${String(i).padStart(5, '0')}`);
   for (let i = 0; i < ids.length; i += 500) await Promise.all(ids.slice(i, i + 500).map((id, j) => cluster.register(id, inventory(i + j))));
+  // The hosts' reports were told before their answers: one ask behind them waits them out.
+  await cluster.scheduler.ask({ type: 'zones', caller: SYSTEM_CALLER });
   return ids;
 }
