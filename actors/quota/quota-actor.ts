@@ -7,12 +7,12 @@ import { BadRequest, type ErrorValue } from '../../transports/errors.js';
 import { mayRead, mayWrite, mustBeAdmin, type Caller } from '../identity/caller.js';
 import { QuotaAllocationConflict, QuotaAllocationNotFound, QuotaExceeded, QuotaLimitBelowUsage } from './errors.js';
 import {
+  allocationOf,
   allocationView,
   committed,
   DEFAULT_LIMITS,
   EMPTY_QUOTA,
   nonZero,
-  own,
   overMessage,
   oversOf,
   quotaView,
@@ -29,7 +29,7 @@ export const QUOTA_KIND = 'quota';
 export interface QuotaKindOptions {
   /** Default limits by resource, over Nova's compute defaults (instances 10, cores 20, ramMb 51200). */
   readonly defaults?: Readonly<Record<string, number>>;
-  /** How many released allocation ids each project remembers to refuse late reuse (default 1024). */
+  /** How many released allocation ids each project remembers, to refuse their late reuse (default 256). */
   readonly keepReleased?: number;
 }
 
@@ -47,7 +47,7 @@ function invalid(msg: { readonly type: string }): ErrorValue | undefined {
 
 export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<QuotaState, QuotaMessage, QuotaReply> {
   const defaults: Readonly<Record<string, number>> = { ...DEFAULT_LIMITS, ...options.defaults };
-  const keepReleased = options.keepReleased ?? 1024;
+  const keepReleased = options.keepReleased ?? 256;
   return defineKind<QuotaState, QuotaMessage, QuotaReply>({
     name: QUOTA_KIND,
     messageTypes: { reserve: true, commit: true, release: true, show: true, setLimits: true },
@@ -63,10 +63,10 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
           const denied = mayWrite(caller, projectId);
           if (denied !== undefined) return refuse(denied);
           const deltas = nonZero(msg.deltas);
-          const held = own(state.allocations, msg.allocationId);
+          const held = allocationOf(state, msg.allocationId);
           if (held !== undefined) {
             // The same request again (a retry, a resumed workflow): answer what it got.
-            if (sameDeltas(held.deltas, deltas)) return allocationView(msg.allocationId, held);
+            if (sameDeltas(held.deltas, deltas)) return allocationView(held);
             return refuse(QuotaAllocationConflict(`allocation ${msg.allocationId} is already held with other amounts`, { allocationId: msg.allocationId }));
           }
           if (state.released.includes(msg.allocationId)) {
@@ -79,29 +79,29 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
           }
           const next = reserved(state, msg.allocationId, deltas, ctx.clock.now());
           await ctx.persist(next);
-          return allocationView(msg.allocationId, own(next.allocations, msg.allocationId)!);
+          return allocationView(allocationOf(next, msg.allocationId)!);
         }
         case 'commit': {
           const denied = mayWrite(caller, projectId);
           if (denied !== undefined) return refuse(denied);
-          const held = own(state.allocations, msg.allocationId);
+          const held = allocationOf(state, msg.allocationId);
           if (held === undefined) {
             if (state.released.includes(msg.allocationId)) {
               return refuse(QuotaAllocationConflict(`allocation ${msg.allocationId} was released and cannot be committed`, { allocationId: msg.allocationId }));
             }
             return refuse(QuotaAllocationNotFound(`no allocation ${msg.allocationId} in project ${projectId}`, { allocationId: msg.allocationId }));
           }
-          if (held.state === 'committed') return allocationView(msg.allocationId, held);
-          const next = committed(state, msg.allocationId, held);
+          if (held.state === 'committed') return allocationView(held);
+          const next = committed(state, held);
           await ctx.persist(next);
-          return allocationView(msg.allocationId, own(next.allocations, msg.allocationId)!);
+          return allocationView(allocationOf(next, msg.allocationId)!);
         }
         case 'release': {
           const denied = mayWrite(caller, projectId);
           if (denied !== undefined) return refuse(denied);
-          const held = own(state.allocations, msg.allocationId);
+          const held = allocationOf(state, msg.allocationId);
           if (held === undefined) return { allocationId: msg.allocationId, released: false };
-          await ctx.persist(releasedFrom(state, msg.allocationId, held, keepReleased));
+          await ctx.persist(releasedFrom(state, held, keepReleased));
           return { allocationId: msg.allocationId, released: true };
         }
         case 'show': {

@@ -7,6 +7,8 @@ import type { AllocationState, AllocationView, QuotaView } from './quota-message
 export const DEFAULT_LIMITS: Readonly<Record<string, number>> = { instances: 10, cores: 20, ramMb: 51200 };
 
 export interface Allocation {
+  /** The holder's id (an instance, a volume, ...). */
+  readonly id: string;
   /** Only the non-zero deltas. */
   readonly deltas: Readonly<Record<string, number>>;
   readonly state: AllocationState;
@@ -19,12 +21,16 @@ export interface QuotaState {
   readonly limits: Readonly<Record<string, number>>;
   readonly inUse: Readonly<Record<string, number>>;
   readonly reserved: Readonly<Record<string, number>>;
-  readonly allocations: Readonly<Record<string, Allocation>>;
+  /**
+   * An array, not a record keyed by id: the store shares the key lists of records as
+   * structures, and one keyed by ids would use up a slot per distinct set of ids.
+   */
+  readonly allocations: readonly Allocation[];
   /** Ids released lately, oldest first: a late reserve or commit of one of them is a conflict. */
   readonly released: readonly string[];
 }
 
-export const EMPTY_QUOTA: QuotaState = { limits: {}, inUse: {}, reserved: {}, allocations: {}, released: [] };
+export const EMPTY_QUOTA: QuotaState = { limits: {}, inUse: {}, reserved: {}, allocations: [], released: [] };
 
 /** One resource a reservation would take over its limit. */
 export interface Over {
@@ -35,8 +41,8 @@ export interface Over {
   readonly requested: number;
 }
 
-// Keys are caller-chosen, so records are read through own properties only (`constructor` is a
-// valid resource or allocation name and must not find Object.prototype's).
+// Resource names are caller-chosen, so records are read through own properties only
+// (`constructor` is a valid resource name and must not find Object.prototype's).
 export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
@@ -91,32 +97,37 @@ function add(totals: Readonly<Record<string, number>>, deltas: Readonly<Record<s
   return Object.fromEntries(next);
 }
 
-function withAllocation(state: QuotaState, id: string, allocation: Allocation | undefined): Readonly<Record<string, Allocation>> {
-  const { [id]: _dropped, ...rest } = state.allocations;
-  return allocation === undefined ? rest : { ...rest, [id]: allocation };
+export function allocationOf(state: QuotaState, id: string): Allocation | undefined {
+  return state.allocations.find((a) => a.id === id);
+}
+
+function withAllocation(state: QuotaState, allocation: Allocation, present: boolean): readonly Allocation[] {
+  const rest = state.allocations.filter((a) => a.id !== allocation.id);
+  return present ? [...rest, allocation] : rest;
 }
 
 export function reserved(state: QuotaState, id: string, deltas: Readonly<Record<string, number>>, at: number): QuotaState {
-  return { ...state, reserved: add(state.reserved, deltas, 1), allocations: withAllocation(state, id, { deltas, state: 'reserved', at }) };
+  const allocation: Allocation = { id, deltas, state: 'reserved', at };
+  return { ...state, reserved: add(state.reserved, deltas, 1), allocations: withAllocation(state, allocation, true) };
 }
 
-export function committed(state: QuotaState, id: string, allocation: Allocation): QuotaState {
+export function committed(state: QuotaState, allocation: Allocation): QuotaState {
   return {
     ...state,
     reserved: add(state.reserved, allocation.deltas, -1),
     inUse: add(state.inUse, allocation.deltas, 1),
-    allocations: withAllocation(state, id, { ...allocation, state: 'committed' }),
+    allocations: withAllocation(state, { ...allocation, state: 'committed' }, true),
   };
 }
 
-export function releasedFrom(state: QuotaState, id: string, allocation: Allocation, keepReleased: number): QuotaState {
+export function releasedFrom(state: QuotaState, allocation: Allocation, keepReleased: number): QuotaState {
   const books = allocation.state === 'reserved' ? { reserved: add(state.reserved, allocation.deltas, -1) } : { inUse: add(state.inUse, allocation.deltas, -1) };
-  const released = [...state.released, id];
-  return { ...state, ...books, allocations: withAllocation(state, id, undefined), released: released.slice(Math.max(0, released.length - keepReleased)) };
+  const released = [...state.released, allocation.id];
+  return { ...state, ...books, allocations: withAllocation(state, allocation, false), released: released.slice(Math.max(0, released.length - keepReleased)) };
 }
 
-export function allocationView(id: string, allocation: Allocation): AllocationView {
-  return { allocationId: id, state: allocation.state, deltas: allocation.deltas };
+export function allocationView(allocation: Allocation): AllocationView {
+  return { allocationId: allocation.id, state: allocation.state, deltas: allocation.deltas };
 }
 
 export function quotaView(projectId: string, state: QuotaState, defaults: Readonly<Record<string, number>>): QuotaView {

@@ -128,11 +128,11 @@ void test('concurrent quota traffic never exceeds limits and the books balance',
             // The stored totals match the stored allocations.
             if (record !== undefined) {
               let sum = 0;
-              for (const a of Object.values(record.allocations)) sum += a.deltas[r] ?? 0;
+              for (const a of record.allocations) sum += a.deltas[r] ?? 0;
               assert.equal((record.inUse[r] ?? 0) + (record.reserved[r] ?? 0), sum);
             }
           }
-          assert.deepEqual(Object.keys(record?.allocations ?? {}).sort(), [...model.live.keys()].sort());
+          assert.deepEqual((record?.allocations ?? []).map((a) => a.id).sort(), [...model.live.keys()].sort());
         }
       } finally {
         await node.system.stop();
