@@ -148,7 +148,8 @@ export async function resume(ctx: InstanceContext, s: WorkflowSettings): Promise
       return power(ctx, s, 'reboot-hard');
     case null: {
       // Settled: repair an index update a crash may have lost, then pay what is owed.
-      await putSummary(ctx, r.projectId, summaryOf(r, ctx.revision));
+      if (r.status === 'DELETED') await removeSummary(ctx, r.projectId, r.id);
+      else await putSummary(ctx, r.projectId, summaryOf(r, ctx.revision));
       const after = await settleObligations(ctx, s);
       if (!needsWork(after)) await ctx.cancelReminder(RESUME);
       return;
