@@ -37,6 +37,9 @@ export function createTokenKind() {
     name: TOKEN_KIND,
     messageTypes: { issue: true, validate: true, revoke: true },
     initialState: { record: null, revoked: false },
+    // Tokens in use stay active (each request validates); guessed or stale ones should not
+    // hold memory for the system's default five minutes.
+    idleAfterMs: 60_000,
     async handle(ctx, msg) {
       const bad = check(msg);
       if (bad !== undefined) return refuse(bad);

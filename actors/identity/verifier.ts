@@ -2,6 +2,11 @@
 // Caller. An optional cache (cacheMs) answers repeats without the ask; a revoked token is then
 // accepted for at most cacheMs more. No token at all resolves to no caller: the request reaches
 // the actor anonymously and every check refuses it, except identity's `authenticate`.
+//
+// Why no cache by default: measured on the 2-core dev machine (LMDB store), a validation costs
+// ~4.4 µs with the token actor active (~2.1 µs from the cache) and ~110 µs when the actor must
+// be activated from the store, against ~100-200 µs for one request's MQTT round trip. Exact
+// revocation is worth those few microseconds; a deployment may trade it for a cache.
 import type { ActorSystem } from '../../supervision/index.js';
 import { err, ok, Unauthorized, type Result } from '../../transports/errors.js';
 import type { Caller } from './caller.js';
