@@ -2,7 +2,7 @@
 // exists for it, the key pair and server group are the caller's, the quota holds; the record is
 // persisted BUILD/scheduling (with its resume reminder) before the answer, like Nova's 202.
 import { refuse, type Refusal } from '../../supervision/index.js';
-import { BadRequest, type ErrorValue } from '../../transports/errors.js';
+import { BadRequest, Forbidden, type ErrorValue } from '../../transports/errors.js';
 import { isCaller, mayWrite, type Caller } from '../identity/caller.js';
 import { requestFromFlavor } from '../scheduler/index.js';
 import { FlavorNotFound, KeypairNotFound, ServerGroupNotFound } from './catalog-errors.js';
@@ -14,7 +14,7 @@ import { POWER, viewOf, type InstanceRecord, type InstanceView, type ServerGroup
 import { CREATED } from './instance-status.js';
 import { current, RESUME, write, type InstanceContext, type WorkflowSettings } from './instance-workflow.js';
 
-/** Nova answers a missing flavor, key pair or group in a create as bad input (400). */
+/** Nova answers a missing flavor, key pair or group in a create as bad input (400); another project's group is missing too. */
 function asBadInput(error: ErrorValue, missing: boolean, message: string): ErrorValue {
   return missing ? BadRequest(message, { cause: error.code }) : error;
 }
@@ -38,7 +38,7 @@ export async function create(ctx: InstanceContext, s: WorkflowSettings, msg: Cre
   let group: ServerGroupRef | null = null;
   if (msg.groupId !== undefined) {
     const found = await getServerGroup(ctx, who, msg.groupId);
-    if (!found.ok) return refuse(asBadInput(found.error, found.error.code === ServerGroupNotFound.code, `Invalid server group ${msg.groupId}: not found.`));
+    if (!found.ok) return refuse(asBadInput(found.error, found.error.code === ServerGroupNotFound.code || found.error.code === Forbidden.code, `Invalid server group ${msg.groupId}: not found.`));
     group = found.value;
   }
 
@@ -61,7 +61,9 @@ export async function create(ctx: InstanceContext, s: WorkflowSettings, msg: Cre
     failedHosts: [],
     claimIntents: [],
     quota: 'reserving',
-    inGroup: false,
+    // Conservatively a member from the start: the group may admit it before any write of ours
+    // records the placement, and `leave` is idempotent.
+    inGroup: group !== null,
     spawnAt: null,
     createdAt: now,
     updatedAt: now,
