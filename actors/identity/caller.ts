@@ -55,9 +55,12 @@ export function isAdmin(caller: Caller): boolean {
   return caller.roles.includes('admin');
 }
 
-/** An absent caller needs a token; a malformed one (a bug of the sender) is refused the same. */
+/**
+ * An absent caller (undefined; null is what the fabric node puts on a request that came without
+ * a token) needs a token; a malformed one (a bug of the sender) is refused the same.
+ */
 function authenticated(caller: unknown): Caller | ErrorValue {
-  if (caller === undefined) return Unauthorized('this request needs a token');
+  if (caller === undefined || caller === null) return Unauthorized('this request needs a token');
   if (!isCaller(caller)) return Unauthorized('the request carries no valid caller');
   return caller;
 }
