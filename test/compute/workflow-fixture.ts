@@ -9,7 +9,7 @@ import { registerComputeCatalogs, registerInstances, type InstanceKindOptions, t
 import type { CreateMessage } from '../../actors/compute/index.js';
 import { registerQuota, type QuotaView } from '../../actors/quota/index.js';
 import { registerScheduler } from '../../actors/scheduler/index.js';
-import { createFakeDriver, registerHostKind, type FakeDriverOptions, type HostKindOptions, type HostView, type Inventory } from '../../hosts/compute/index.js';
+import { createFakeDriver, registerHostKind, type FakeDriverOptions, type HostKindOptions, type HostView, type HypervisorDriver, type Inventory } from '../../hosts/compute/index.js';
 import { createActorSystem, createMemoryStore, type ActorStore, type ActorSystem, type Message } from '../../supervision/index.js';
 import { VirtualClock } from '../../transports/clock.js';
 import type { Result } from '../../transports/errors.js';
@@ -58,6 +58,8 @@ export interface ComputeOptions {
   readonly hosts?: number;
   readonly inventory?: Inventory;
   readonly driver?: FakeDriverOptions;
+  /** A driver of the test's own (wins over `driver`). */
+  readonly hypervisor?: HypervisorDriver;
   readonly host?: Omit<HostKindOptions, 'driver'>;
   readonly instances?: Omit<InstanceKindOptions, 'events'>;
   readonly store?: ActorStore;
@@ -111,7 +113,7 @@ export async function startCompute(options: ComputeOptions = {}): Promise<Comput
     registerQuota(system),
     registerComputeCatalogs(system),
     registerScheduler(system),
-    registerHostKind(system, { ...options.host, driver: createFakeDriver(options.driver) }),
+    registerHostKind(system, { ...options.host, driver: options.hypervisor ?? createFakeDriver(options.driver) }),
     registerInstances(system, { events, ...options.instances }),
   ]) {
     if (!registered.ok) throw new Error(`${registered.error.code}: ${registered.error.message}`);
