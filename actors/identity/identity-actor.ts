@@ -3,11 +3,11 @@
 // Changes that must end tokens (a user disabled or deleted, a password changed, a role or a
 // project removed) queue sweeps persisted with the change (sweeps.ts). Keystone v3 semantics.
 import { defineKind, refuse, type GrainContext, type Refusal } from '../../supervision/index.js';
-import { BadRequest, type ErrorValue } from '../../transports/errors.js';
+import { BadRequest, Forbidden, Unauthorized, type ErrorValue } from '../../transports/errors.js';
 import { newId } from '../../transports/ids.js';
-import { hashPassword } from '../../transports/password-hash.js';
+import { hashPassword, verifyPassword } from '../../transports/password-hash.js';
 import type { EventSink } from '../events.js';
-import { authenticate, decoyFor, type Authenticator } from './authenticate.js';
+import { AUTH_FAILED, authenticate, decoyFor, type Authenticator } from './authenticate.js';
 import { isCaller, mayRead, mustBeAdmin, mustBeSystem, type Caller } from './caller.js';
 import { AssignmentNotFound, DomainNotFound, ProjectNameTaken, ProjectNotFound, UserNameTaken, UserNotFound } from './errors.js';
 import { IdentityMessage, type BootstrapResult, type IdentityReply } from './identity-messages.js';
@@ -15,6 +15,7 @@ import {
   assignmentView,
   domainNameOf,
   EMPTY_IDENTITY,
+  fromStored,
   projectByName,
   projectView,
   toStored,
@@ -162,6 +163,18 @@ export function createIdentityKind(options: IdentityKindOptions) {
     return userView(ctx.id, next);
   }
 
+  async function changePassword(ctx: Ctx, msg: Msg<'changePassword'>, caller: Caller): Promise<Answer> {
+    // Only for oneself: an admin resets others' passwords with updateUser.
+    if (caller.userId !== msg.userId) return refuse(Forbidden('a user may change only its own password'));
+    const user = ctx.state.users[msg.userId];
+    const matches = await verifyPassword(msg.originalPassword, user === undefined ? await auth.decoy() : fromStored(user.password));
+    if (user === undefined || !matches) return refuse(Unauthorized(AUTH_FAILED));
+    const next: UserRecord = { ...user, password: await hash(msg.password) };
+    // Keystone ends every token of the user, the one used for this request included.
+    await commit(ctx, withSweeps({ ...ctx.state, users: { ...ctx.state.users, [next.id]: next } }, [{ userId: next.id, target: '*' }]));
+    return userView(ctx.id, next);
+  }
+
   async function deleteUser(ctx: Ctx, msg: Msg<'deleteUser'>): Promise<Answer> {
     const state = ctx.state;
     if (state.users[msg.userId] === undefined) return refuse(UserNotFound(`no user ${msg.userId}`));
@@ -246,6 +259,8 @@ export function createIdentityKind(options: IdentityKindOptions) {
       }
       case 'projectsOf':
         return projectsOf(ctx, caller);
+      case 'changePassword':
+        return changePassword(ctx, msg, caller);
       case 'listAssignments':
         return listAssignments(ctx, msg, caller);
       default:
@@ -297,6 +312,7 @@ export function createIdentityKind(options: IdentityKindOptions) {
       projectsOf: true,
       createUser: true,
       updateUser: true,
+      changePassword: true,
       deleteUser: true,
       showUser: true,
       listUsers: true,

@@ -49,6 +49,8 @@ export const IdentityMessage = Type.Union([
     },
     strict,
   ),
+  /** A user changes its own password, proving the current one (POST /v3/users/{id}/password). */
+  Type.Object({ type: Type.Literal('changePassword'), caller: CallerField, userId: Id, originalPassword: Password, password: Password }, strict),
   Type.Object({ type: Type.Literal('deleteUser'), caller: CallerField, userId: Id }, strict),
   Type.Object({ type: Type.Literal('showUser'), caller: CallerField, userId: Id }, strict),
   Type.Object({ type: Type.Literal('listUsers'), caller: CallerField, name: Type.Optional(UserName) }, strict),

@@ -2,7 +2,7 @@
 // the token expires (on the injected clock) or is revoked; the secret itself is never here, only
 // its hash as the address. `user-tokens/<userId>` (user-tokens-actor.ts) can revoke it in bulk.
 import { defineKind, refuse } from '../../supervision/index.js';
-import { Forbidden, NotFound, Unauthorized } from '../../transports/errors.js';
+import { Forbidden, NotFound, Unauthorized, type ErrorValue } from '../../transports/errors.js';
 import { isAdmin, isCaller, mustBeSystem, type Caller } from './caller.js';
 import { compileCheck } from './schema-check.js';
 import { TokenMessage, type TokenRecord } from './token-messages.js';
@@ -12,7 +12,7 @@ export interface TokenState {
   readonly revoked: boolean;
 }
 
-export type TokenReply = Caller | { readonly revoked: true };
+export type TokenReply = Caller | TokenRecord | { readonly revoked: true };
 
 const check = compileCheck(TokenMessage);
 
@@ -32,10 +32,17 @@ export function callerOf(record: TokenRecord): Caller {
 
 export const TOKEN_KIND = 'token';
 
+/** Keystone: a user may see and revoke its own tokens, an admin (or the fabric) anyone's. */
+function ownerOrAdmin(caller: unknown, record: TokenRecord | null): ErrorValue | undefined {
+  if (caller === undefined || caller === null || !isCaller(caller)) return Unauthorized('this request needs a token');
+  if (isAdmin(caller) || record === null || caller.userId === record.userId) return undefined;
+  return Forbidden('only the token\'s user or an admin may do this');
+}
+
 export function createTokenKind() {
   return defineKind<TokenState, TokenMessage, TokenReply>({
     name: TOKEN_KIND,
-    messageTypes: { issue: true, validate: true, revoke: true },
+    messageTypes: { issue: true, validate: true, revoke: true, describe: true },
     initialState: { record: null, revoked: false },
     // Tokens in use stay active (each request validates); guessed or stale ones should not
     // hold memory for the system's default five minutes.
@@ -58,14 +65,16 @@ export function createTokenKind() {
         case 'validate':
           if (record === null || revoked || ctx.clock.now() >= record.expiresAt) return refuse(Unauthorized(BAD_TOKEN));
           return callerOf(record);
+        case 'describe': {
+          const denied = ownerOrAdmin(msg.caller, record);
+          if (denied !== undefined) return refuse(denied);
+          if (record === null || revoked || ctx.clock.now() >= record.expiresAt) return refuse(NotFound('no such token'));
+          return record;
+        }
         case 'revoke': {
-          const caller = msg.caller;
-          if (!isCaller(caller)) return refuse(Unauthorized('this request needs a token'));
+          const denied = ownerOrAdmin(msg.caller, record);
+          if (denied !== undefined) return refuse(denied);
           if (record === null) return refuse(NotFound('no such token'));
-          // Keystone: a user may revoke its own tokens, an admin anyone's.
-          if (mustBeSystem(caller) !== undefined && !isAdmin(caller) && caller.userId !== record.userId) {
-            return refuse(Forbidden('only the token\'s user or an admin may revoke it'));
-          }
           if (!revoked) await ctx.persist({ record, revoked: true });
           return { revoked: true };
         }

@@ -34,6 +34,8 @@ export const TokenMessage = Type.Union([
   Type.Object({ type: Type.Literal('validate'), caller: CallerField }, strict),
   /** By the token's own user, an admin or the fabric; idempotent. */
   Type.Object({ type: Type.Literal('revoke'), caller: CallerField }, strict),
+  /** The whole record (issuedAt, domain scope) of a valid token, for Keystone's GET /v3/auth/tokens; its user or an admin. */
+  Type.Object({ type: Type.Literal('describe'), caller: CallerField }, strict),
 ]);
 export type TokenMessage = Static<typeof TokenMessage>;
 

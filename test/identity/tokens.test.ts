@@ -180,3 +180,30 @@ test('a crash between disabling a user and revoking its tokens: the next activat
   assert.equal((seen as Caller & { enabled: boolean }).enabled, false);
   assert.equal(await codeOf(verify, login.token), 'UNAUTHORIZED');
 });
+
+test('describe: the token record for its user or an admin; a user changing its password ends its tokens', async (t) => {
+  const f = await identityFixture(t);
+  const verify = tokenVerifier(f.system);
+  const alpha = await f.project('alpha');
+  const alice = await f.user('alice', 'alice-pw', alpha.id, 'member');
+  await f.user('bob', 'bob-pw', alpha.id, 'member');
+  const login = unwrap(await f.login({ userName: 'alice', password: 'alice-pw' }));
+  const bob = unwrap(await f.login({ userName: 'bob', password: 'bob-pw' }));
+  const ref = f.system.ref('token', hashToken(login.token));
+  const described = unwrap(await ref.ask({ type: 'describe', caller: login.caller } as { type: string }));
+  assert.deepEqual(described, { ...login.caller, domainScoped: false, issuedAt: f.clock.now() });
+  assert.equal(unwrap(await ref.ask({ type: 'describe', caller: f.admin } as { type: string })) !== undefined, true);
+  const byBob = await ref.ask({ type: 'describe', caller: bob.caller } as { type: string });
+  assert.equal(byBob.ok ? 'ok' : byBob.error.code, 'FORBIDDEN');
+
+  const wrongOriginal = await f.ask({ type: 'changePassword', caller: login.caller, userId: alice.id, originalPassword: 'nope', password: 'alice-pw-2' });
+  assert.equal(wrongOriginal.ok ? 'ok' : wrongOriginal.error.code, 'UNAUTHORIZED');
+  const forBob = await f.ask({ type: 'changePassword', caller: bob.caller, userId: alice.id, originalPassword: 'alice-pw', password: 'x' });
+  assert.equal(forBob.ok ? 'ok' : forBob.error.code, 'FORBIDDEN');
+  unwrap(await f.ask({ type: 'changePassword', caller: login.caller, userId: alice.id, originalPassword: 'alice-pw', password: 'alice-pw-2' }));
+  assert.equal(await codeOf(verify, login.token), 'UNAUTHORIZED');
+  assert.equal(await codeOf(verify, bob.token), 'ok');
+  unwrap(await f.login({ userName: 'alice', password: 'alice-pw-2' }));
+  const described2 = await ref.ask({ type: 'describe', caller: f.admin } as { type: string });
+  assert.equal(described2.ok ? 'ok' : described2.error.code, 'NOT_FOUND');
+});
