@@ -113,7 +113,7 @@ void test('a boot the host never reports fails there after the spawn timeout; th
   assert.equal(active.hostId, script.spawnedOn[1]);
   const claims = await claimsByHost(c);
   assert.deepEqual(claims.get(script.spawnedOn[0]!)?.instances, []);
-  assert.deepEqual(claims.get(active.hostId!)?.instances, [active.id]);
+  assert.deepEqual(claims.get(active.hostId)?.instances, [active.id]);
 });
 
 void test('a destroy the hypervisor refuses does not keep a delete from giving everything back', async (t) => {
