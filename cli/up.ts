@@ -1,8 +1,9 @@
 // `cumulo up`: runs the whole fabric in this process (embedded broker, LMDB store in the data dir,
-// simulated hosts, HTTP API) and prints one ready line once it accepts work. SIGTERM and SIGINT
+// simulated hosts, HTTP API), writes openrc and clouds.yaml into the data dir, and prints one
+// ready line once it accepts work. SIGTERM and SIGINT
 // drain in-flight requests, persist, and close the broker last.
 import { Command } from 'commander';
-import { Cloud } from '../sdk/cloud.js';
+import { Fabric } from '../sdk/fabric.js';
 import { parseCount, parsePort } from './options.js';
 
 interface UpOptions {
@@ -25,8 +26,9 @@ export function upCommand(): Command {
 }
 
 async function runUp(options: UpOptions): Promise<void> {
-  const cloud = await Cloud.start({
+  const cloud = await Fabric.start({
     dataDir: options.dataDir,
+    transport: 'mqtt',
     apiPort: options.port,
     mqttPort: options.mqttPort,
     hosts: options.hosts,
@@ -49,5 +51,5 @@ async function runUp(options: UpOptions): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  process.stdout.write(`cumulo ready mqtt=${cloud.mqttUrl} api=${cloud.apiUrl}\n`);
+  process.stdout.write(`cumulo ready mqtt=${cloud.mqttUrl ?? ''} api=${cloud.apiUrl ?? ''}\n`);
 }

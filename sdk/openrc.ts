@@ -154,9 +154,14 @@ export interface WrittenCredentials {
  * bootstrap the admin with the returned credentials afterwards (bootstrap is idempotent, so a
  * crash between the two is repaired by the next start, which reads the same password).
  */
-export function writeAdminCredentials(dataDir: string, endpoints: CloudEndpoints, admin?: Omit<AdminCredentials, 'password'>): WrittenCredentials {
+export function writeAdminCredentials(dataDir: string, endpoints: CloudEndpoints, admin?: Partial<AdminCredentials>): WrittenCredentials {
   const existing = readAdminCredentials(dataDir);
-  const credentials: AdminCredentials = existing ?? { userName: admin?.userName ?? 'admin', projectName: admin?.projectName ?? 'admin', password: newAdminPassword() };
+  const credentials: AdminCredentials = existing ?? {
+    userName: admin?.userName ?? 'admin',
+    projectName: admin?.projectName ?? 'admin',
+    // A caller that already bootstrapped with a password it made passes it here.
+    password: admin?.password ?? newAdminPassword(),
+  };
   const settings: CloudSettings = { ...credentials, ...endpoints };
   const openrcPath = join(dataDir, OPENRC_FILE);
   const cloudsYamlPath = join(dataDir, CLOUDS_YAML_FILE);

@@ -27,7 +27,8 @@ export interface FabricNodeOptions {
   readonly shards?: readonly number[];
   /**
    * Resolves an envelope's token into the caller put on the message as `caller` (identity plugs
-   * in here). An error value refuses the request. Without it, messages carry no caller.
+   * in here); no caller is `null`. An error value refuses the request. Without it, every message
+   * from the network carries `caller: null`.
    */
   readonly authenticate?: (token: string | null) => Promise<Result<unknown>>;
   /** Told when the node lets a shard go to a newer owner. */
@@ -50,6 +51,8 @@ interface Owned {
 export class FabricNode {
   private readonly owned = new Map<number, Owned>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Per sender incarnation: the last message whose token check must finish before the next goes on. */
+  private readonly authOrder = new Map<string, Promise<void>>();
   private draining = false;
 
   private constructor(private readonly options: FabricNodeOptions) {}
@@ -139,17 +142,31 @@ export class FabricNode {
     if (typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) {
       return failed(BadRequest('a request body must be an object (or null)', { field: 'body' }));
     }
-    // A client never chooses its own caller: whatever it sent under that name is replaced.
+    // A client never chooses its own caller: whatever it sent under that name is replaced, and a
+    // request without a token carries `caller: null`, so no actor can take a message from the
+    // network for one sent inside the fabric (those may carry no caller at all).
     const { caller: _ignored, ...fields } = body as Record<string, unknown>;
     const deliver = (caller: unknown): Promise<Result<unknown>> =>
-      this.options.system.deliver(kind, id, caller === undefined ? { ...fields, type: envelope.type } : { ...fields, type: envelope.type, caller }, {
+      this.options.system.deliver(kind, id, { ...fields, type: envelope.type, caller: caller ?? null }, {
         ...(envelope.deadline === null ? {} : { deadline: envelope.deadline }),
         // seq 0 marks an unsequenced (foreign) sender: nothing to de-duplicate by.
         ...(envelope.seq > 0 ? { inc: envelope.inc, seq: envelope.seq } : {}),
       });
     const authenticate = this.options.authenticate;
-    if (authenticate === undefined) return deliver(undefined);
-    return authenticate(envelope.token).then((who) => (who.ok ? deliver(who.value) : who));
+    if (authenticate === undefined) return deliver(null);
+    const authenticated = authenticate(envelope.token);
+    if (envelope.seq === 0) return authenticated.then((who) => (who.ok ? deliver(who.value) : who));
+    // Token checks take different times (a cache hit, an ask): hand messages of one sender to the
+    // runtime in the order they came, or an actor would see a later seq first and refuse the
+    // earlier one as already applied.
+    const previous = this.authOrder.get(envelope.inc) ?? Promise.resolve();
+    const turn = previous.then(() => authenticated);
+    const tail = turn.then(noop, noop);
+    this.authOrder.set(envelope.inc, tail);
+    void tail.then(() => {
+      if (this.authOrder.get(envelope.inc) === tail) this.authOrder.delete(envelope.inc);
+    });
+    return turn.then((who) => (who.ok ? deliver(who.value) : who));
   }
 
   /** Stops serving (new requests get DRAINING) and waits for every request in flight. */
@@ -168,6 +185,8 @@ function isLease(x: unknown): x is ShardLease {
   const l = x as Record<string, unknown>;
   return Number.isInteger(l.shard) && typeof l.owner === 'string' && Number.isInteger(l.epoch) && typeof l.since === 'number';
 }
+
+function noop(): void {}
 
 function failed(error: ErrorValue): Promise<Result<unknown>> {
   return Promise.resolve({ ok: false, error });

@@ -7,25 +7,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wallClock } from '../../transports/clock.js';
-import { createEndpoint } from '../../transports/endpoint.js';
-import { connectMqtt } from '../../transports/mqtt-transport.js';
-import { topics } from '../../transports/topics.js';
-import { startCumulo, type CumuloProcess } from '../helpers/cumulo-process.js';
+import { adminSession, startCumulo, type CumuloProcess } from '../helpers/cumulo-process.js';
 
 const CYCLES = 5;
 const CONCURRENCY = 16;
 
 async function heartbeatsUntilKilled(proc: CumuloProcess, killAfter: number, clientId: string): Promise<{ acked: number; sent: number }> {
-  const transport = await connectMqtt({ url: proc.mqttUrl, clientId, username: proc.credentials.username, password: proc.credentials.password, reconnectPeriodMs: 60_000 });
-  const endpoint = await createEndpoint({ transport, clock: wallClock, defaultTimeoutMs: 1000 });
+  const session = await adminSession(proc, clientId, { timeoutMs: 1000, reconnectPeriodMs: 60_000 });
   let acked = 0;
   let sent = 0;
   let killed = false;
   const worker = async (): Promise<void> => {
     while (!killed) {
       sent++;
-      const r = await endpoint.ask(topics.mailboxOf('host', 'host-1'), 'host/host-1', 'heartbeat', {});
+      const r = await session.ask('host', 'host-1', 'heartbeat', {});
       if (!r.ok) return; // the process is gone: this one may or may not have been applied
       acked++;
       if (acked >= killAfter && !killed) {
@@ -36,8 +31,7 @@ async function heartbeatsUntilKilled(proc: CumuloProcess, killAfter: number, cli
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   await proc.exited;
-  await endpoint.close();
-  await transport.close();
+  await session.close();
   return { acked, sent };
 }
 
@@ -58,15 +52,13 @@ test('kill -9 of cumulo up loses no acknowledged change', async (t) => {
   }
   const last = await startCumulo(dataDir, ['--hosts', '1']);
   t.after(() => last.child.kill('SIGKILL'));
-  const transport = await connectMqtt({ url: last.mqttUrl, clientId: 'kill-check', username: last.credentials.username, password: last.credentials.password });
-  t.after(() => transport.close());
-  const endpoint = await createEndpoint({ transport, clock: wallClock });
-  const seen = await endpoint.ask(topics.mailboxOf('host', 'host-1'), 'host/host-1', 'describe', {});
+  const session = await adminSession(last, 'kill-check');
+  t.after(() => session.close());
+  const seen = await session.ask('host', 'host-1', 'describe', {});
   assert.ok(seen.ok, JSON.stringify(seen));
   const heartbeats = (seen.value as { heartbeats: number }).heartbeats;
   assert.ok(heartbeats >= ackedTotal, `persisted ${heartbeats} < acknowledged ${ackedTotal}`);
   assert.ok(heartbeats <= sentTotal, `persisted ${heartbeats} > sent ${sentTotal}`);
-  await endpoint.close();
   last.child.kill('SIGTERM');
   assert.equal((await last.exited).code, 0);
 });

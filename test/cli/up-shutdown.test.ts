@@ -6,16 +6,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wallClock } from '../../transports/clock.js';
-import { createEndpoint } from '../../transports/endpoint.js';
-import { connectMqtt } from '../../transports/mqtt-transport.js';
-import { topics } from '../../transports/topics.js';
-import { startCumulo, type CumuloProcess } from '../helpers/cumulo-process.js';
+import { adminSession, startCumulo, type CumuloProcess } from '../helpers/cumulo-process.js';
 
 async function client(proc: CumuloProcess, clientId: string) {
-  const transport = await connectMqtt({ url: proc.mqttUrl, clientId, username: proc.credentials.username, password: proc.credentials.password });
-  const endpoint = await createEndpoint({ transport, clock: wallClock, defaultTimeoutMs: 10_000 });
-  return { transport, endpoint, ask: (type: string, body: object = {}) => endpoint.ask(topics.mailboxOf('host', 'host-1'), 'host/host-1', type, body) };
+  const session = await adminSession(proc, clientId, { timeoutMs: 10_000 });
+  return { session, ask: (type: string) => session.ask('host', 'host-1', type, {}) };
 }
 
 function phases(logs: readonly string[]): string[] {
@@ -35,10 +30,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.after(() => rmSync(dataDir, { recursive: true, force: true }));
     const proc = await startCumulo(dataDir, ['--hosts', '1']);
     t.after(() => proc.child.kill('SIGKILL'));
-    assert.equal(statSync(join(dataDir, 'mqtt-credentials.json')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'openrc')).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dataDir, 'clouds.yaml')).mode & 0o777, 0o600);
 
     const c = await client(proc, `shutdown-${signal.toLowerCase()}`);
-    t.after(() => c.transport.close());
+    t.after(() => c.session.close());
     const sent = 300;
     let signalled = false;
     let repliedAfterSignal = 0;
@@ -66,7 +62,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const again = await startCumulo(dataDir, ['--hosts', '1']);
     t.after(() => again.child.kill('SIGKILL'));
     const c2 = await client(again, `after-${signal.toLowerCase()}`);
-    t.after(() => c2.transport.close());
+    t.after(() => c2.session.close());
     const seen = await c2.ask('describe');
     assert.ok(seen.ok);
     const heartbeats = (seen.value as { heartbeats: number }).heartbeats;

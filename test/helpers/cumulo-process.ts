@@ -1,10 +1,12 @@
 // Runs `cumulo up` as a real child process on free ports and reads its ready line, for the tests
 // that need a real process (signals, kill -9, foreign clients).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { MqttCredentials } from '../../sdk/credentials.js';
+import { readAdminCredentials, type AdminCredentials } from '../../sdk/openrc.js';
+import { Session } from '../../sdk/session.js';
+import { wallClock } from '../../transports/clock.js';
+import { connectMqtt } from '../../transports/mqtt-transport.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'cli', 'main.js');
 
@@ -12,7 +14,9 @@ export interface CumuloProcess {
   readonly child: ChildProcess;
   readonly mqttUrl: string;
   readonly apiUrl: string;
-  readonly credentials: MqttCredentials;
+  readonly credentials: AdminCredentials;
+  /** MQTT login of the admin: username `admin@admin`, the admin's password. */
+  readonly mqttLogin: { readonly username: string; readonly password: string };
   /** stderr lines so far (pino JSON). */
   readonly logs: string[];
   /** Resolves with the exit code (or signal) once the process has ended. */
@@ -39,6 +43,22 @@ export async function startCumulo(dataDir: string, extraArgs: readonly string[] 
   const mqtt = /mqtt=(\S+)/.exec(ready)?.[1];
   const api = /api=(\S+)/.exec(ready)?.[1];
   if (mqtt === undefined || api === undefined) throw new Error(`bad ready line: ${ready}`);
-  const credentials = JSON.parse(readFileSync(join(dataDir, 'mqtt-credentials.json'), 'utf8')) as MqttCredentials;
-  return { child, mqttUrl: mqtt, apiUrl: api, credentials, logs, exited };
+  const credentials = readAdminCredentials(dataDir);
+  if (credentials === undefined) throw new Error(`no openrc in ${dataDir} after ready`);
+  const mqttLogin = { username: `${credentials.userName}@${credentials.projectName}`, password: credentials.password };
+  return { child, mqttUrl: mqtt, apiUrl: api, credentials, mqttLogin, logs, exited };
+}
+
+/** An admin session over MQTT with a real cumulo up: logs in with the openrc password. */
+export async function adminSession(proc: CumuloProcess, clientId: string, options: { readonly timeoutMs?: number; readonly reconnectPeriodMs?: number } = {}): Promise<Session> {
+  const transport = await connectMqtt({
+    url: proc.mqttUrl,
+    clientId,
+    ...proc.mqttLogin,
+    ...(options.reconnectPeriodMs === undefined ? {} : { reconnectPeriodMs: options.reconnectPeriodMs }),
+  });
+  const login = { username: proc.credentials.userName, password: proc.credentials.password, projectName: proc.credentials.projectName };
+  const session = await Session.open({ transport, clock: wallClock, login, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  if (!session.ok) throw new Error(`admin login failed: ${session.error.code} ${session.error.message}`);
+  return session.value;
 }

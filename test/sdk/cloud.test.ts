@@ -1,6 +1,7 @@
 // The embeddable SDK: `import { Cloud } from 'cumulo'` resolves (package exports, from inside the
 // repository too); Cloud.start() runs a whole fabric in-process whose actors answer through the
-// fabric's messaging; state in a data dir survives a stop and a new start.
+// fabric's messaging as its admin; state in a data dir survives a stop and a new start (over MQTT
+// first, in process after: the same data either way).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -19,17 +20,18 @@ test("import { Cloud } from 'cumulo' works from inside the repository", () => {
 test('Cloud.start runs hosts that answer; a data dir keeps state across restarts', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'cumulo-sdk-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const first = await Cloud.start({ dataDir, hosts: 2, apiPort: null });
+  const first = await Cloud.start({ dataDir, hosts: 2, apiPort: null, transport: 'mqtt' });
   t.after(() => first.stop());
-  assert.match(first.mqttUrl, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(first.mqttUrl ?? '', /^mqtt:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(first.apiUrl, undefined);
+  assert.equal(first.caller.userName, 'admin');
   const hb = await first.ask('host', 'host-2', 'heartbeat');
   assert.ok(hb.ok, JSON.stringify(hb));
   const missing = await first.ask('host', 'host-3', 'heartbeat');
   assert.equal(missing.ok ? 'ok' : missing.error.code, 'CONFLICT'); // only two hosts were made
   await first.stop();
 
-  const second = await Cloud.start({ dataDir, hosts: 2 });
+  const second = await Cloud.start({ dataDir, hosts: 2 }); // in-process transport, same data
   t.after(() => second.stop());
   const seen = await second.ask('host', 'host-2', 'describe');
   assert.ok(seen.ok);
@@ -42,7 +44,7 @@ test('Cloud.start runs hosts that answer; a data dir keeps state across restarts
 
 test('a Cloud without a data dir leaves nothing behind', async () => {
   const cloud = await Cloud.start({ apiPort: null, hosts: 1 });
-  const dir = cloud.dataDir;
+  const dir = cloud.fabric!.dataDir;
   assert.ok(existsSync(dir));
   await cloud.stop();
   assert.equal(existsSync(dir), false);

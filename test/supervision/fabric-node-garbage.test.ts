@@ -1,14 +1,14 @@
 // Hostile input on a live actor's mailbox, end to end: 10,000 random, truncated, corrupted,
 // invalid and oversized payloads published through the embedded broker to the mailbox shard of
-// host/host-1 in a running Cloud. Each one with a readable reply address gets an error reply, the
+// host/host-1 in a running fabric. Each one with a readable reply address gets an error reply, the
 // rest are counted drops, the actor never sees any of them, and it keeps serving correct
 // requests in the middle of the storm and after it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cloud } from '../../sdk/index.js';
+import { Fabric } from '../../sdk/index.js';
+import { Session } from '../../sdk/session.js';
 import { wallClock } from '../../transports/clock.js';
 import { MAX_PAYLOAD_BYTES, decodeEnvelope, salvageReplyAddress } from '../../transports/codec.js';
-import { createEndpoint } from '../../transports/endpoint.js';
 import { connectMqtt } from '../../transports/mqtt-transport.js';
 import { matches } from '../../transports/topic-matcher.js';
 import { topics } from '../../transports/topics.js';
@@ -17,16 +17,21 @@ import { garbage, prng } from '../helpers/garbage.js';
 const TOTAL = 10_000;
 
 test('10,000 malformed payloads to an actor mailbox are answered or counted; the actor serves on', { timeout: 120_000 }, async (t) => {
-  const cloud = await Cloud.start({ apiPort: null, hosts: 1 });
-  t.after(() => cloud.stop());
-  const { username, password } = cloud.credentials;
-  const raw = await connectMqtt({ url: cloud.mqttUrl, clientId: 'garbage-raw', username, password });
+  const fabric = await Fabric.start({ apiPort: null, hosts: 1 });
+  t.after(() => fabric.stop());
+  const login = { username: 'admin@admin', password: fabric.adminPassword };
+  const raw = await connectMqtt({ url: fabric.mqttUrl!, clientId: 'garbage-raw', ...login });
   t.after(() => raw.close());
-  const askerTransport = await connectMqtt({ url: cloud.mqttUrl, clientId: 'garbage-asker', username, password });
-  t.after(() => askerTransport.close());
-  const asker = await createEndpoint({ transport: askerTransport, clock: wallClock });
+  const opened = await Session.open({
+    transport: await connectMqtt({ url: fabric.mqttUrl!, clientId: 'garbage-asker', ...login }),
+    clock: wallClock,
+    login: { username: 'admin', password: fabric.adminPassword, projectName: 'admin' },
+  });
+  assert.ok(opened.ok);
+  const asker = opened.value;
+  t.after(() => asker.close());
   const mailbox = topics.mailboxOf('host', 'host-1');
-  const heartbeat = () => asker.ask(mailbox, 'host/host-1', 'heartbeat', {});
+  const heartbeat = () => asker.ask('host', 'host-1', 'heartbeat', {});
 
   const replyTopic = topics.reply('garbage-raw');
   const replies: Uint8Array[] = [];
@@ -36,7 +41,7 @@ test('10,000 malformed payloads to an actor mailbox are answered or counted; the
     wake?.();
   });
 
-  const before = cloud.endpoint.stats();
+  const before = fabric.endpoint.stats();
   let toUs = 0;
   let answerable = 0;
   let oversized = 0;
@@ -59,10 +64,10 @@ test('10,000 malformed payloads to an actor mailbox are answered or counted; the
   await Promise.all(batch);
   while (replies.length < toUs) await new Promise<void>((resolve) => (wake = resolve));
 
-  const described = await asker.ask(mailbox, 'host/host-1', 'describe', {});
+  const described = await asker.ask('host', 'host-1', 'describe', {});
   assert.ok(described.ok);
   assert.equal((described.value as { heartbeats: number }).heartbeats, TOTAL / 1_000, 'the actor saw only the correct requests');
-  const after = cloud.endpoint.stats();
+  const after = fabric.endpoint.stats();
   assert.equal(after.malformedAnswered - before.malformedAnswered, answerable);
   assert.equal(after.malformedDropped - before.malformedDropped, TOTAL - answerable);
   assert.equal(replies.length, toUs);
@@ -76,5 +81,4 @@ test('10,000 malformed payloads to an actor mailbox are answered or counted; the
   }
   assert.equal(codes.get('PAYLOAD_TOO_LARGE'), oversized);
   assert.equal(codes.get('BAD_ENVELOPE'), toUs - oversized);
-  await asker.close();
 });

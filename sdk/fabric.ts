@@ -1,0 +1,210 @@
+// A whole fabric in this process: the LMDB store in a data dir, the actor runtime with every
+// service, a fabric node serving all mailbox shards, the transport (the in-process bus, or the
+// embedded MQTT broker that foreign clients reach too), simulated hosts and the HTTP API. This is
+// what `cumulo up` runs and what Cloud.start() embeds. stop() drains, persists, closes the broker last.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino, type Level, type Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventSink } from '../actors/events.js';
+import { bootstrapAdmin, SYSTEM_CALLER, tokenVerifier } from '../actors/identity/index.js';
+import { FLAVOR_CATALOG_ID, FLAVORS_KIND, type FlavorMessage } from '../actors/compute/index.js';
+import type { SchedulerKindOptions } from '../actors/scheduler/index.js';
+import { startApi, type ApiServer } from '../api/server.js';
+import { HOST_KIND, type HostKindOptions, type HostMessage, type HostView, type Inventory } from '../hosts/compute/index.js';
+import { attachMetrics, createActorSystem, logInspection, openLmdbStore, type ActorSystem, type LmdbStore } from '../supervision/index.js';
+import { FabricNode } from '../supervision/fabric-node.js';
+import { startBroker, type EmbeddedBroker } from '../transports/broker.js';
+import { wallClock, type Clock } from '../transports/clock.js';
+import { createEndpoint, type Endpoint } from '../transports/endpoint.js';
+import type { Result } from '../transports/errors.js';
+import { InProcessBus, createInProcessTransport } from '../transports/inproc-transport.js';
+import { LocalDirectory } from '../transports/local-directory.js';
+import { connectMqtt } from '../transports/mqtt-transport.js';
+import { topics } from '../transports/topics.js';
+import type { Transport } from '../transports/transport.js';
+import { fabricAuthenticator } from './broker-auth.js';
+import { newAdminPassword, readAdminCredentials, writeAdminCredentials } from './openrc.js';
+import { registerServices } from './services.js';
+
+export type TransportChoice = 'inproc' | 'mqtt';
+
+export interface FabricOptions {
+  /** Where state lives; default: a fresh temporary dir, removed by stop(). */
+  readonly dataDir?: string;
+  /** 'mqtt' (default): the embedded broker; 'inproc': no sockets at all. */
+  readonly transport?: TransportChoice;
+  /** MQTT port on 127.0.0.1 (default 0: any free port). */
+  readonly mqttPort?: number;
+  /** HTTP API port on 127.0.0.1 (default 0: any free port); null: no HTTP API. */
+  readonly apiPort?: number | null;
+  /** Simulated compute hosts registered on first start (default 3). */
+  readonly hosts?: number;
+  readonly hostInventory?: Inventory;
+  readonly clock?: Clock;
+  /** pino level of the fabric's log, on stderr (default: CUMULO_LOG_LEVEL or 'warn'). */
+  readonly logLevel?: Level;
+  /** scrypt cost of password hashes (default 2^14; tests and benchmarks may lower it). */
+  readonly passwordCost?: number;
+  readonly tokenTtlMs?: number;
+  readonly scheduler?: SchedulerKindOptions;
+  readonly hostOptions?: HostKindOptions;
+}
+
+/** What simulated hosts offer (DevStack's single node, roughly). */
+export const SIMULATED_HOST: Inventory = { zone: 'nova', vcpus: 32, ramMb: 131_072, diskGb: 1_000 };
+
+export class Fabric {
+  private stopping: Promise<void> | undefined;
+  private accepting = false;
+  private api: ApiServer | undefined;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly ephemeral: boolean,
+    readonly clock: Clock,
+    readonly log: Logger,
+    readonly metrics: Registry,
+    readonly store: LmdbStore,
+    readonly system: ActorSystem,
+    /** The node's own transport and endpoint. */
+    private readonly transport: Transport,
+    readonly endpoint: Endpoint,
+    readonly node: FabricNode,
+    readonly directory: LocalDirectory,
+    readonly bus: InProcessBus | undefined,
+    private readonly broker: EmbeddedBroker | undefined,
+    /** The admin's password (made at first start, kept 0600 in the data dir). */
+    readonly adminPassword: string,
+  ) {}
+
+  static async start(options: FabricOptions = {}): Promise<Fabric> {
+    const clock = options.clock ?? wallClock;
+    const ephemeral = options.dataDir === undefined;
+    const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'cumulo-')));
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const level = options.logLevel ?? (process.env.CUMULO_LOG_LEVEL as Level | undefined) ?? 'warn';
+    const log = pino({ level, name: 'cumulo', redact: ['password', '*.password', 'token', '*.token', 'adminPassword'] }, pino.destination({ dest: 2, sync: true }));
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+
+    const store = await openLmdbStore({ path: join(dataDir, 'store') });
+    let node: FabricNode | undefined;
+    // Actors write under the node's lease epochs, so a node that lost a shard is fenced.
+    const system = createActorSystem({ clock, store, shardEpoch: (shard) => node?.epochOf(shard) ?? 0 });
+    system.inspect(logInspection(log.child({ component: 'actors' })));
+    attachMetrics(system, metrics);
+    let endpoint: Endpoint | undefined;
+    const events: EventSink = {
+      publish: (e) => {
+        void endpoint?.publishEvent(topics.event(e.projectId, e.kind, e.id), e.type, { ...e.body, at: e.at, kind: e.kind, id: e.id });
+      },
+    };
+    unwrap(
+      registerServices(system, {
+        events,
+        ...(options.tokenTtlMs === undefined ? {} : { tokenTtlMs: options.tokenTtlMs }),
+        ...(options.passwordCost === undefined ? {} : { passwordCost: options.passwordCost }),
+        ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+        ...(options.hostOptions === undefined ? {} : { hosts: options.hostOptions }),
+      }),
+    );
+    const verify = tokenVerifier(system, { cacheMs: 1000 });
+
+    const nodeId = `node-${randomBytes(6).toString('hex')}`;
+    let transport: Transport;
+    let bus: InProcessBus | undefined;
+    let broker: EmbeddedBroker | undefined;
+    if (options.transport === 'inproc') {
+      bus = new InProcessBus();
+      transport = createInProcessTransport(bus, nodeId);
+    } else {
+      // The node's password lives only in this process: nothing else may connect as the node.
+      const nodePassword = randomBytes(24).toString('base64url');
+      broker = await startBroker({ port: options.mqttPort ?? 0, authenticator: await fabricAuthenticator({ system, verify, nodeId, nodePassword }) });
+      transport = await connectMqtt({ url: broker.url, clientId: nodeId, username: nodeId, password: nodePassword });
+    }
+    const directory = new LocalDirectory();
+    endpoint = await createEndpoint({ transport, clock, directory });
+    node = await FabricNode.start({ nodeId, system, endpoint, transport, store, clock, authenticate: verify });
+
+    // The admin's password: the one openrc already holds, or a new random one (never a default).
+    const adminPassword = readAdminCredentials(dataDir)?.password ?? newAdminPassword();
+    unwrap(await bootstrapAdmin(system, { password: adminPassword }));
+    const ensureDefaults: FlavorMessage = { type: 'ensureDefaults', caller: SYSTEM_CALLER };
+    unwrap(await system.ref(FLAVORS_KIND, FLAVOR_CATALOG_ID).ask(ensureDefaults));
+    await registerHosts(system, options.hosts ?? 3, options.hostInventory ?? SIMULATED_HOST);
+
+    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword);
+    if (options.apiPort !== null) {
+      fabric.api = await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => fabric.accepting });
+    }
+    // openrc and clouds.yaml (0600): written at first start, URLs refreshed at every start.
+    if (!ephemeral) writeAdminCredentials(dataDir, { apiUrl: fabric.apiUrl ?? '', mqttUrl: fabric.mqttUrl ?? '' }, { password: adminPassword });
+    fabric.accepting = true;
+    log.info({ mqtt: broker?.url, api: fabric.api?.url, dataDir, nodeId }, 'cumulo ready');
+    return fabric;
+  }
+
+  get mqttUrl(): string | undefined {
+    return this.broker?.url;
+  }
+
+  get apiUrl(): string | undefined {
+    return this.api?.url;
+  }
+
+  /** A new transport for a client of this process: on the bus, or an MQTT connection. */
+  async clientTransport(clientId: string, login: { readonly username: string; readonly password: string }): Promise<Transport> {
+    if (this.bus !== undefined) return createInProcessTransport(this.bus, clientId);
+    return connectMqtt({ url: this.broker!.url, clientId, username: login.username, password: login.password });
+  }
+
+  /** Drains in-flight requests, persists, and closes the broker last. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    // Order matters: stop taking work, finish what was taken (its replies still need the
+    // broker), persist, and only then close the broker, last.
+    this.accepting = false;
+    this.log.info({ phase: 'draining', pending: this.node.pending }, 'shutdown');
+    await this.api?.close();
+    await this.node.drain();
+    this.log.info({ phase: 'drained' }, 'shutdown');
+    await this.system.stop();
+    await this.endpoint.close();
+    await this.transport.close();
+    await this.store.close();
+    this.log.info({ phase: 'persisted' }, 'shutdown');
+    await this.broker?.close();
+    this.log.info({ phase: 'broker-closed' }, 'shutdown');
+    this.log.flush();
+    if (this.ephemeral) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Registers `host-1` … `host-N` once (a restart finds them registered and leaves them be). */
+async function registerHosts(system: ActorSystem, count: number, inventory: Inventory): Promise<void> {
+  const register = async (id: string): Promise<void> => {
+    const ref = system.ref(HOST_KIND, id);
+    const describe: HostMessage = { type: 'describe', caller: SYSTEM_CALLER };
+    const seen = (await ref.ask(describe)) as Result<HostView>;
+    if (seen.ok && seen.value.registered) return;
+    const register: HostMessage = { type: 'register', caller: SYSTEM_CALLER, inventory };
+    unwrap(await ref.ask(register));
+  };
+  // In batches: a first start with many hosts must not flood the store with one huge burst.
+  for (let i = 1; i <= count; i += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, count - i + 1) }, (_, k) => register(`host-${i + k}`)));
+  }
+}
+
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
