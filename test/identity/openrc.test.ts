@@ -74,6 +74,10 @@ test('first start: openrc and clouds.yaml with every setting, mode 0600, a rando
       },
     },
   });
+  // A password the caller made is used on a first start only; the files' one wins later.
+  const given = writeAdminCredentials(dataDir(t), FIRST, { password: 'made-by-the-caller' });
+  assert.equal(given.credentials.password, 'made-by-the-caller');
+  assert.equal(writeAdminCredentials(dir, FIRST, { password: 'made-by-the-caller' }).credentials.password, written.credentials.password);
   // Another data dir, another password.
   assert.notEqual(writeAdminCredentials(dataDir(t), FIRST).credentials.password, written.credentials.password);
 });
