@@ -7,7 +7,9 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 $SUDO apt-get update -qq
-# mosquitto: the external broker of the transport tests; mosquitto-clients: the foreign client.
-$SUDO apt-get install -y -qq --no-install-recommends mosquitto mosquitto-clients >/dev/null
+# mosquitto: the external broker of the transport tests; mosquitto-clients: the foreign client;
+# qemu-utils: qemu-img, which checks our qcow2 files and is the image benchmark's anchor;
+# openssh-client: ssh-keygen reads back generated key pairs.
+$SUDO apt-get install -y -qq --no-install-recommends mosquitto mosquitto-clients qemu-utils openssh-client >/dev/null
 npm ci --no-audit --no-fund
 npm test
