@@ -26,6 +26,8 @@ export interface InstanceKindOptions {
   readonly resumeEveryMs?: number;
   /** A boot the host has not reported by then fails on that host (default 300 000 ms). */
   readonly spawnTimeoutMs?: number;
+  /** Retryable placement failures (TIMEOUT, UNAVAILABLE) are retried on the reminder until the server is this old (default 120 000 ms). */
+  readonly retryScheduleForMs?: number;
   /** Options of the call for bids (scheduler id, rounds, ask timeout). */
   readonly placement?: PlaceOptions;
 }
@@ -74,6 +76,7 @@ export function createInstanceKind(options: InstanceKindOptions): InstanceKind {
     maxAttempts: options.maxAttempts ?? 3,
     resumeEveryMs: options.resumeEveryMs ?? 30_000,
     spawnTimeoutMs: options.spawnTimeoutMs ?? 300_000,
+    retryScheduleForMs: options.retryScheduleForMs ?? 120_000,
     placement: options.placement ?? {},
   };
 

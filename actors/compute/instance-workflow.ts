@@ -41,6 +41,8 @@ export interface WorkflowSettings {
   readonly resumeEveryMs: number;
   /** A boot not reported by then fails on its host (default 5 min). */
   readonly spawnTimeoutMs: number;
+  /** Retryable placement failures (TIMEOUT, UNAVAILABLE) are retried until the server is this old (default 2 min). */
+  readonly retryScheduleForMs: number;
   /** Passed to placeInstance (scheduler id, rounds, ask timeout). */
   readonly placement: PlaceOptions;
 }
@@ -184,6 +186,7 @@ async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void
   if (quota === 'reserving') {
     // Persisted before the reservation was asked for: ask again (reserve is idempotent per id).
     const reserved = await reserveQuota(ctx, r.projectId, r.id, r.flavor);
+    if (!reserved.ok && retryLater(ctx, s, r, reserved.error)) return;
     if (!reserved.ok) return buildFailed(ctx, s, fault(ctx, reserved.error.status, reserved.error.message));
     quota = 'reserved';
   }
@@ -202,12 +205,21 @@ async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void
   });
   const placed = await placeInstance(refs, request.value, s.placement);
   r = current(ctx);
+  if (!placed.ok && retryLater(ctx, s, r, placed.error)) return;
   if (!placed.ok) return buildFailed(ctx, s, placementFault(ctx, r, placed.error), { quota });
   const hostId = placed.value.hostId;
   const strays = intents.filter((h) => h !== hostId);
   await write(ctx, s, { ...moved(r, 'scheduled'), quota, hostId, claimIntents: strays, inGroup: r.group !== null });
   if (strays.length > 0) await settleObligations(ctx, s);
   ctx.self.tell({ type: 'resume' });
+}
+
+/**
+ * A failure that may pass (a timeout, a service restarting) leaves the build in scheduling for
+ * the reminder to try again, while the server is younger than retryScheduleForMs.
+ */
+function retryLater(ctx: InstanceContext, s: WorkflowSettings, r: InstanceRecord, error: ErrorValue): boolean {
+  return error.retryable && ctx.clock.now() - r.createdAt < s.retryScheduleForMs;
 }
 
 function placementFault(ctx: InstanceContext, r: InstanceRecord, error: ErrorValue): Fault {

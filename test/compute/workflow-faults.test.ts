@@ -3,13 +3,15 @@
 // with Nova's retry fault, the quota released and no claim left anywhere; no valid host (no
 // hosts, or none in the zone) ends in ERROR with the NoValidHost fault and the quota released;
 // a host that dies during the build is replaced by another and the server still goes ACTIVE;
-// with half the boots failing, every server ends ACTIVE or ERROR and claims match servers.
+// with half the boots failing, every server ends ACTIVE or ERROR and claims match servers; a
+// scheduler that is briefly unavailable delays the build (the reminder retries) instead of failing it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceView } from '../../actors/compute/index.js';
 import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
-import type { Message } from '../../supervision/index.js';
-import { ALICE, claimsByHost, startCompute, type Compute } from './workflow-fixture.js';
+import { refuse, type Message } from '../../supervision/index.js';
+import { Unavailable } from '../../transports/errors.js';
+import { ALICE, claimsByHost, startCompute, type Compute, type SchedulerKind } from './workflow-fixture.js';
 
 const NO_VALID_HOST = 'No valid host was found. There are not enough hosts available.';
 
@@ -140,4 +142,37 @@ void test('half the boots failing: every server ends ACTIVE or ERROR and host cl
   const quota = await c.quota('project-a');
   assert.equal(quota.inUse.instances ?? 0, active);
   assert.equal(quota.reserved.instances ?? 0, 0);
+});
+
+/** A scheduler that answers `candidates` UNAVAILABLE (retryable) the first `times` times. */
+function flakyScheduler(times: number): (kind: SchedulerKind) => SchedulerKind {
+  let left = times;
+  return (kind) => ({
+    ...kind,
+    handle: (ctx, msg) => {
+      if (msg.type === 'candidates' && left > 0) {
+        left--;
+        return refuse(Unavailable('the scheduler is starting'));
+      }
+      return kind.handle(ctx, msg);
+    },
+  });
+}
+
+void test('a scheduler briefly unavailable delays the build; unavailable for too long, the build fails', async (t) => {
+  const c = await startCompute({ scheduler: flakyScheduler(3), instances: { resumeEveryMs: 1_000 } });
+  t.after(() => c.stop());
+  const created = await c.create(ALICE);
+  assert.ok(created.ok);
+  const active = await c.reach(created.value.id, 'ACTIVE');
+  assert.ok(active.hostId !== null);
+  assert.deepEqual(c.events.statuses(active.id), ['BUILD', 'ACTIVE']);
+
+  const d = await startCompute({ scheduler: flakyScheduler(1_000), instances: { resumeEveryMs: 1_000, retryScheduleForMs: 5_000 } });
+  t.after(() => d.stop());
+  const doomed = await d.create(ALICE);
+  assert.ok(doomed.ok);
+  const failed = await d.reach(doomed.value.id, 'ERROR');
+  assert.equal(failed.fault?.message, `Build of instance ${failed.id} aborted: UNAVAILABLE: the scheduler is starting`);
+  await assertNothingHeld(d);
 });

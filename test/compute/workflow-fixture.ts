@@ -8,11 +8,13 @@ import { SYSTEM_CALLER, type Caller, type Role } from '../../actors/identity/cal
 import { registerComputeCatalogs, registerInstances, type InstanceKindOptions, type InstanceView } from '../../actors/compute/index.js';
 import type { CreateMessage } from '../../actors/compute/index.js';
 import { registerQuota, type QuotaView } from '../../actors/quota/index.js';
-import { registerScheduler } from '../../actors/scheduler/index.js';
+import { createSchedulerKind } from '../../actors/scheduler/index.js';
 import { createFakeDriver, registerHostKind, type FakeDriverOptions, type HostKindOptions, type HostView, type HypervisorDriver, type Inventory } from '../../hosts/compute/index.js';
 import { createActorSystem, createMemoryStore, type ActorStore, type ActorSystem, type Message } from '../../supervision/index.js';
 import { VirtualClock } from '../../transports/clock.js';
 import type { Result } from '../../transports/errors.js';
+
+export type SchedulerKind = ReturnType<typeof createSchedulerKind>;
 
 export const HOST: Inventory = { zone: 'nova', vcpus: 8, ramMb: 16_384, diskGb: 200, allocationRatios: { cpu: 1, ram: 1, disk: 1 } };
 
@@ -58,6 +60,8 @@ export interface ComputeOptions {
   readonly hosts?: number;
   readonly inventory?: Inventory;
   readonly driver?: FakeDriverOptions;
+  /** Wraps the scheduler kind (to inject its faults). */
+  readonly scheduler?: (kind: SchedulerKind) => SchedulerKind;
   /** A driver of the test's own (wins over `driver`). */
   readonly hypervisor?: HypervisorDriver;
   readonly host?: Omit<HostKindOptions, 'driver'>;
@@ -112,7 +116,7 @@ export async function startCompute(options: ComputeOptions = {}): Promise<Comput
   for (const registered of [
     registerQuota(system),
     registerComputeCatalogs(system),
-    registerScheduler(system),
+    system.register((options.scheduler ?? ((k: SchedulerKind) => k))(createSchedulerKind())),
     registerHostKind(system, { ...options.host, driver: options.hypervisor ?? createFakeDriver(options.driver) }),
     registerInstances(system, { events, ...options.instances }),
   ]) {
