@@ -126,7 +126,9 @@ export function createInstanceKind(options: InstanceKindOptions): InstanceKind {
           if (r.taskState === 'deleting') return viewOf(r);
           const to = transition(r, 'delete');
           if (!to.ok) return refuse(InstanceInvalidState(invalidStateMessage('delete', r.id, to.invalid), { id: r.id, action: 'delete', ...to.invalid }));
-          await write(ctx, s, { ...r, status: to.phase.status, taskState: to.phase.taskState });
+          const deleting = await write(ctx, s, { ...r, status: to.phase.status, taskState: to.phase.taskState });
+          // A delete during a reboot shows the server ACTIVE (Nova's vm_state) until it is gone.
+          if (deleting.status !== r.status) publishStatus(s.events, deleting, r.status, ctx.clock.now());
           return viewOf(await finishDelete(ctx, s));
         }
         case 'stop':

@@ -217,3 +217,25 @@ void test('delete during the build gives everything back, and a late spawn repor
   const quota = await c.quota('project-a');
   assert.deepEqual([quota.inUse.instances ?? 0, quota.reserved.instances ?? 0], [0, 0]);
 });
+
+void test('delete during a reboot: the server shows ACTIVE while deleting, then DELETED; the reboot never runs', async (t) => {
+  const c = await startCompute();
+  t.after(() => c.stop());
+  const id = await booted(c);
+  const powered: string[] = [];
+  c.system.inspect((e) => {
+    if (e.type === 'received' && e.kind === 'host' && e.messageType === 'power') powered.push(e.path);
+  });
+  const [rebooting, deleted] = await c.drive(
+    Promise.all([
+      c.ask<InstanceView>('instance', id, { caller: ALICE, type: 'reboot' } as unknown as Message),
+      c.ask<InstanceView>('instance', id, { caller: ALICE, type: 'delete' } as unknown as Message),
+    ]),
+  );
+  assert.ok(rebooting.ok && deleted.ok);
+  assert.equal(deleted.value.status, 'DELETED');
+  await c.clock.advanceAsync(1_000);
+  assert.deepEqual(c.events.statuses(id), ['BUILD', 'ACTIVE', 'REBOOT', 'ACTIVE', 'DELETED']);
+  assert.deepEqual(powered, []);
+  for (const [, sum] of await claimsByHost(c)) assert.deepEqual(sum.instances, []);
+});
