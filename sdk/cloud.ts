@@ -3,12 +3,14 @@
 // admin; `await Cloud.connect({ url, ... })` drives a running `cumulo up` over MQTT. Either way,
 // requests go through the fabric's messaging with a token, like any other client's.
 import type { Caller } from '../actors/identity/index.js';
-import { wallClock } from '../transports/clock.js';
+import { wallClock, type Clock } from '../transports/clock.js';
 import type { EventDelivery } from '../transports/endpoint.js';
 import { FabricError, type Result } from '../transports/errors.js';
 import { connectMqtt } from '../transports/mqtt-transport.js';
 import { ROOT } from '../transports/topics.js';
+import { ComputeClient } from './compute-client.js';
 import { Fabric, type FabricOptions, type TransportChoice } from './fabric.js';
+import { IdentityClient } from './identity-client.js';
 import { newClientId, Session, type Login, type RequestOptions } from './session.js';
 
 export interface CloudStartOptions extends Omit<FabricOptions, 'transport'> {
@@ -35,11 +37,20 @@ export interface CloudEvent {
 }
 
 export class Cloud {
+  /** Servers, flavors, key pairs, server groups, zones, hypervisors, quotas (openstacksdk's compute proxy). */
+  readonly compute: ComputeClient;
+  /** Tokens, projects, users, role assignments (openstacksdk's identity proxy). */
+  readonly identity: IdentityClient;
+
   private constructor(
     readonly session: Session,
     /** The fabric this process runs, when started with Cloud.start(). */
     readonly fabric: Fabric | undefined,
-  ) {}
+    clock: Clock,
+  ) {
+    this.compute = new ComputeClient(session, clock);
+    this.identity = new IdentityClient(session);
+  }
 
   static async start(options: CloudStartOptions = {}): Promise<Cloud> {
     const fabric = await Fabric.start({ ...options, transport: options.transport ?? 'inproc' });
@@ -48,7 +59,7 @@ export class Cloud {
       const clientId = newClientId();
       const transport = await fabric.clientTransport(clientId, { username: `${login.username}@${login.projectName}`, password: login.password });
       const session = must(await Session.open({ transport, clock: fabric.clock, login, directory: fabric.directory }));
-      return new Cloud(session, fabric);
+      return new Cloud(session, fabric, fabric.clock);
     } catch (e) {
       await fabric.stop();
       throw e;
@@ -64,7 +75,7 @@ export class Cloud {
     });
     const opened = await Session.open({ transport, clock: wallClock, login: options, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     if (!opened.ok) await transport.close();
-    return new Cloud(must(opened), undefined);
+    return new Cloud(must(opened), undefined, wallClock);
   }
 
   get caller(): Caller {
@@ -115,6 +126,7 @@ export class Cloud {
 
   /** Closes this client, and stops the fabric if Cloud.start() made it. */
   async stop(): Promise<void> {
+    await this.compute.close();
     await this.session.close();
     await this.fabric?.stop();
   }
