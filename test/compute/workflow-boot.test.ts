@@ -1,10 +1,16 @@
 // The spawn workflow end to end on the real kinds (quota, flavors, scheduler, hosts with the fake
 // driver): a create answers BUILD/scheduling at once, then the server goes through the build's
 // task states to ACTIVE on one host that holds exactly its claim, with its quota committed, its
-// status events in order, and its summary in the project's servers index.
+// status events in order, and its summary in the project's servers index. On the LMDB store,
+// the records survive a restart of the whole system.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Message } from '../../supervision/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
+import { openLmdbStore, type Message } from '../../supervision/index.js';
+import { VirtualClock } from '../../transports/clock.js';
 import type { ServersIndexReply } from '../../actors/compute/index.js';
 import { ALICE, claimsByHost, startCompute } from './workflow-fixture.js';
 
@@ -96,4 +102,35 @@ void test('a second create on the same id is a conflict', async (t) => {
   assert.equal(again.error.code, 'INSTANCE_EXISTS');
   assert.equal(again.error.status, 409);
   await c.reach(id, 'ACTIVE');
+});
+
+void test('on the LMDB store: a server boots, a refused create leaves nothing, and a new system sees both', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cumulo-compute-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const store = await openLmdbStore({ path: dir });
+  const clock = new VirtualClock(1_000_000);
+  const c = await startCompute({ store, clock });
+  await c.must('quota', 'project-a', { type: 'setLimits', caller: SYSTEM_CALLER, limits: { instances: 1 } } as Message);
+  const created = await c.create(ALICE, { metadata: { k: 'v' } });
+  assert.ok(created.ok);
+  const id = created.value.id;
+  await c.reach(id, 'ACTIVE');
+  const refused = await c.create(ALICE, {}, '00000000-0000-4000-8000-0000000000bb');
+  assert.ok(!refused.ok);
+  assert.equal(refused.error.code, 'QUOTA_EXCEEDED');
+  await c.stop();
+  await store.close();
+
+  const reopened = await openLmdbStore({ path: dir });
+  t.after(() => reopened.close());
+  const again = await startCompute({ store: reopened, clock: new VirtualClock(clock.now()), registerHosts: false });
+  t.after(() => again.stop());
+  const shown = await again.show(ALICE, id);
+  assert.ok(shown.ok);
+  assert.deepEqual([shown.value.status, shown.value.metadata], ['ACTIVE', { k: 'v' }]);
+  const gone = await again.show(ALICE, '00000000-0000-4000-8000-0000000000bb');
+  assert.ok(!gone.ok);
+  assert.equal(gone.error.code, 'INSTANCE_NOT_FOUND');
+  const claims = await claimsByHost(again);
+  assert.deepEqual([...claims.values()].flatMap((s) => s.instances), [id]);
 });
