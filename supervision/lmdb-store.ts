@@ -1,9 +1,9 @@
 // The durable ActorStore on lmdb-js: one LMDB environment with three sub-databases (records,
-// shard epochs, reminders). A record's revision and a shard's epoch are their entries' LMDB
-// versions, so a persist is a conditional write that lmdb-js's write thread checks inside its
-// batched transaction: a block conditional on the shard's epoch being at most the record's, around
-// a put conditional on the stored revision. Many persists share one commit; none waits for a
-// commit of its own, and each resolves once its commit is visible.
+// shard epochs, reminders); a record's revision and a shard's epoch are their entries' LMDB
+// versions. Writes (persist, remove, acquireShard) queue up and are applied together by one
+// asynchronous lmdb-js transaction: its callback checks each write's fence and revision and
+// writes it, all under LMDB's write lock, then one commit acknowledges the whole group.
+// (Per-write conditional puts, lmdb-js' other way, cost ~40% more CPU in promises and GC.)
 //
 // Durability: a put resolves when its transaction has committed. The committed pages are then in
 // the OS page cache, which a killed process (kill -9) cannot lose; with the default
@@ -44,13 +44,10 @@ interface EpochEntry {
   readonly owner: string;
 }
 
-/**
- * lmdb-js's ifVersion as implemented (index.d.ts omits both): `null` asks that the entry not
- * exist, and `ifLessThan` accepts any stored version up to the given one.
- */
-type IfVersion = (key: string | number, version: number | null, writes: () => void, options?: { ifLessThan: boolean }) => Promise<boolean>;
+/** lmdb-js's putSync as implemented (inside a write transaction): a `null` condition asks that
+ * the entry not exist; it answers whether the put happened. */
+type PutSyncIfVersion<K, V> = (key: K, value: V, version: number, ifVersion?: number | null) => boolean;
 
-const AT_MOST = { ifLessThan: true } as const;
 const STORE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
 const OK: Result<void> = Object.freeze(ok(undefined));
 
@@ -71,11 +68,50 @@ export const RECORD_ENCODING = {
 
 type ReminderKey = [key: string, name: string];
 
+/** A write waiting for the next group transaction; `outcome` is set when the group runs. */
+type QueuedWrite =
+  | {
+      readonly type: 'persist';
+      readonly key: string;
+      readonly record: StoredRecord;
+      readonly shard: number;
+      readonly expectedRevision: number;
+      readonly settle: (result: Result<void>) => void;
+      outcome: Result<void>;
+    }
+  | {
+      readonly type: 'remove';
+      readonly key: string;
+      readonly shard: number;
+      readonly epoch: number;
+      readonly settle: (result: Result<void>) => void;
+      outcome: Result<void>;
+    }
+  | {
+      readonly type: 'acquire';
+      readonly shard: number;
+      readonly owner: string;
+      readonly settle: (result: Result<number>) => void;
+      outcome: Result<number>;
+    };
+
+/** After the group's commit: every write learns its outcome. */
+function settleGroup(group: readonly QueuedWrite[]): void {
+  for (const write of group) settleOne(write, write.outcome);
+}
+
+function settleOne(write: QueuedWrite, outcome: Result<unknown>): void {
+  // Each write's outcome was computed for its own type; the union cannot say so.
+  (write.settle as (result: Result<unknown>) => void)(outcome);
+}
+
 export class LmdbStore implements ActorStore {
-  private readonly ifRecordVersion: IfVersion;
-  private readonly ifEpochAtMost: IfVersion;
-  /** Shards whose epoch entry exists: the fencing condition needs an entry to compare with. */
-  private readonly epochEntries = new Set<number>();
+  private readonly putRecord: PutSyncIfVersion<string, StoredRecord>;
+  private queue: QueuedWrite[] = [];
+  /** A group transaction was asked for and has not yet taken the queue. */
+  private groupAsked = false;
+  /** Settles once the latest group's writes know their outcome (after its commit). */
+  private lastGroup: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -84,9 +120,7 @@ export class LmdbStore implements ActorStore {
     private readonly epochs: Database<EpochEntry, number>,
     private readonly reminderDb: Database<Reminder, ReminderKey>,
   ) {
-    this.ifRecordVersion = (records.ifVersion as unknown as IfVersion).bind(records);
-    this.ifEpochAtMost = (epochs.ifVersion as unknown as IfVersion).bind(epochs);
-    for (const shard of epochs.getKeys()) this.epochEntries.add(shard);
+    this.putRecord = (records.putSync as unknown as PutSyncIfVersion<string, StoredRecord>).bind(records);
   }
 
   static open(options: LmdbStoreOptions): LmdbStore {
@@ -96,7 +130,6 @@ export class LmdbStore implements ActorStore {
     const envOptions: RootDatabaseOptionsWithPath & { readonly safeRestore: boolean } = {
       path: join(options.path, `${options.name ?? 'cumulo'}.mdb`),
       maxDbs: 4,
-      strictAsyncOrder: true,
       safeRestore: false, // an lmdb-js option its typings omit
     };
     const env = open(envOptions);
@@ -117,49 +150,14 @@ export class LmdbStore implements ActorStore {
     const invalid = this.closedError() ?? checkPersist(key, record, options);
     if (invalid !== undefined) return Promise.resolve(err(invalid));
     const { shard, expectedRevision } = options;
-    const epoch = record.epoch;
-    this.ensureEpochEntry(shard);
-    let written: Promise<boolean> | undefined;
-    try {
-      if (expectedRevision > 0) {
-        // The hot path: one fencing block around a put conditional on the stored revision.
-        void this.ifEpochAtMost(
-          shard,
-          epoch,
-          () => (written = this.records.put(key, record, record.revision, expectedRevision)),
-          AT_MOST,
-        );
-      } else {
-        // A first write. lmdb-js evaluates a not-exists condition even inside a failed outer
-        // block, so here the not-exists block is the outer one and the fence the inner one.
-        void this.ifRecordVersion(key, null, () => {
-          written = this.ifEpochAtMost(shard, epoch, () => void this.records.put(key, record, record.revision), AT_MOST);
-        });
-      }
-    } catch (caught) {
-      // put() encodes before it queues anything: a value it cannot encode wrote nothing.
-      return Promise.resolve(err(StoreBadInput(`record cannot be stored: ${toErrorValue(caught).message}`)));
-    }
-    if (written === undefined) return Promise.resolve(err(StoreIo('the write was not queued')));
-    return written.then(
-      (done) => (done ? OK : err(this.refusal(key, shard, epoch, expectedRevision))),
-      (caught: unknown) => err(StoreIo(toErrorValue(caught).message)),
-    );
+    return new Promise((settle) => this.enqueue({ type: 'persist', key, record, shard, expectedRevision, settle, outcome: OK }));
   }
 
   remove(key: string, options: { readonly shard: number; readonly epoch: number }): Promise<Result<void>> {
     const invalid = this.closedError() ?? checkRemove(key, options);
     if (invalid !== undefined) return Promise.resolve(err(invalid));
     const { shard, epoch } = options;
-    this.ensureEpochEntry(shard);
-    return this.ifEpochAtMost(shard, epoch, () => void this.records.remove(key), AT_MOST).then(
-      (held): Result<void> => {
-        if (held) return ok(undefined);
-        this.freshSnapshot();
-        return err(this.fenced(shard, epoch, this.readEpoch(shard)));
-      },
-      (caught: unknown) => err(StoreIo(toErrorValue(caught).message)),
-    );
+    return new Promise((settle) => this.enqueue({ type: 'remove', key, shard, epoch, settle, outcome: OK }));
   }
 
   /**
@@ -174,18 +172,9 @@ export class LmdbStore implements ActorStore {
 
   async acquireShard(shard: number, owner: string): Promise<number> {
     this.throwIfUnusable(checkShard(shard) ?? checkOwner(owner));
-    // An asynchronous transaction holds LMDB's write lock, which every process shares: two
-    // acquirers, here or elsewhere, always get distinct epochs. strictAsyncOrder keeps it in call
-    // order with this store's conditional writes, so it fences exactly the writes issued after it.
-    const epoch = await this.write(() =>
-      this.epochs.transaction(() => {
-        const next = (this.epochs.getEntry(shard)?.version ?? 0) + 1;
-        void this.epochs.put(shard, { owner }, next);
-        return next;
-      }),
-    );
-    this.epochEntries.add(shard);
-    return epoch;
+    const result = await new Promise<Result<number>>((settle) => this.enqueue({ type: 'acquire', shard, owner, settle, outcome: ok(0) }));
+    if (!result.ok) throw new FabricError(result.error);
+    return result.value;
   }
 
   async putReminder(reminder: Reminder): Promise<void> {
@@ -208,22 +197,96 @@ export class LmdbStore implements ActorStore {
 
   async flushed(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
+    await this.lastGroup;
     await this.env.flushed;
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.lastGroup;
       await this.env.flushed;
       await this.env.close();
     })();
     return this.closing;
   }
 
-  /** The epoch entry is created (version 0, only if absent) in the same batch, ahead of the write. */
-  private ensureEpochEntry(shard: number): void {
-    if (this.epochEntries.has(shard)) return;
-    this.epochEntries.add(shard);
-    void this.ifEpochAtMost(shard, null, () => void this.epochs.put(shard, { owner: '' }, 0));
+  /**
+   * Queues a write. The first write of a group asks lmdb-js for an asynchronous transaction;
+   * when its callback runs (inside the write transaction, holding LMDB's write lock, which every
+   * process shares), it takes every write queued until then and applies them in call order.
+   */
+  private enqueue(write: QueuedWrite): void {
+    this.queue.push(write);
+    if (this.groupAsked) return;
+    this.groupAsked = true;
+    let taken: QueuedWrite[] = [];
+    this.lastGroup = this.records
+      .transaction(() => (taken = this.runGroup()))
+      .then(settleGroup, (caught: unknown) => {
+        if (this.groupAsked && taken.length === 0) {
+          // The transaction never ran its callback: the queue is still ours.
+          taken = this.queue;
+          this.queue = [];
+          this.groupAsked = false;
+        }
+        const error = StoreIo(`commit failed, nothing of this group was written: ${toErrorValue(caught).message}`);
+        for (const failed of taken) settleOne(failed, err(error));
+      });
+  }
+
+  private runGroup(): QueuedWrite[] {
+    const group = this.queue;
+    this.queue = [];
+    this.groupAsked = false;
+    /** Each shard's epoch in this transaction, read once. */
+    const epochs = new Map<number, number>();
+    for (const write of group) {
+      try {
+        this.apply(write, epochs);
+      } catch (caught) {
+        // put() encodes before it writes: a value it cannot encode wrote nothing.
+        const message = toErrorValue(caught).message;
+        write.outcome = err<never>(write.type === 'persist' ? StoreBadInput(`record cannot be stored: ${message}`) : StoreIo(message));
+      }
+    }
+    return group;
+  }
+
+  /** Applies one write inside the group transaction, setting its outcome. */
+  private apply(write: QueuedWrite, epochs: Map<number, number>): void {
+    let current = epochs.get(write.shard);
+    if (current === undefined) {
+      current = this.readEpoch(write.shard);
+      epochs.set(write.shard, current);
+    }
+    switch (write.type) {
+      case 'persist': {
+        const { key, record, shard, expectedRevision } = write;
+        // Fencing first: a stale owner must stop, not reload and retry.
+        if (current > record.epoch) {
+          write.outcome = err(this.fenced(shard, record.epoch, current));
+        } else if (!this.putRecord(key, record, record.revision, expectedRevision === 0 ? null : expectedRevision)) {
+          const stored = this.records.getEntry(key)?.version ?? 0;
+          write.outcome = err(StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored }));
+        }
+        return;
+      }
+      case 'remove':
+        if (current > write.epoch) write.outcome = err(this.fenced(write.shard, write.epoch, current));
+        else this.records.removeSync(write.key);
+        return;
+      case 'acquire': {
+        const next = current + 1;
+        this.epochs.putSync(write.shard, { owner: write.owner }, next);
+        epochs.set(write.shard, next);
+        write.outcome = ok(next);
+        return;
+      }
+      default: {
+        const unknown: never = write;
+        throw new Error(`unknown write ${JSON.stringify(unknown)}`);
+      }
+    }
   }
 
   /**
@@ -234,17 +297,9 @@ export class LmdbStore implements ActorStore {
     this.env.resetReadTxn();
   }
 
+  /** Inside a write transaction lmdb-js reads through it; elsewhere, from the read snapshot. */
   private readEpoch(shard: number): number {
     return this.epochs.getEntry(shard)?.version ?? 0;
-  }
-
-  /** Why a persist was refused; fencing first, since a stale owner must stop, not reload. */
-  private refusal(key: string, shard: number, epoch: number, expectedRevision: number): ErrorValue {
-    this.freshSnapshot();
-    const current = this.readEpoch(shard);
-    if (current > epoch) return this.fenced(shard, epoch, current);
-    const stored = this.records.getEntry(key)?.version ?? 0;
-    return StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored });
   }
 
   private fenced(shard: number, epoch: number, current: number): ErrorValue {

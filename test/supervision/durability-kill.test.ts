@@ -42,6 +42,7 @@ function runUntilKilled(dir: string, killAfter: number, acked: Map<string, numbe
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRITER, 'write', dir, String(KEYS), String(SHARDS)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let acks = 0;
+    let ready = false;
     let stderr = '';
     let killed = false;
     const kill = (): void => {
@@ -51,6 +52,7 @@ function runUntilKilled(dir: string, killAfter: number, acked: Map<string, numbe
     createInterface({ input: child.stdout }).on('line', (line) => {
       const [word, key, n] = line.split(' ');
       if (word === 'ready') {
+        ready = true;
         if (killAfter === 0) kill();
         return;
       }
@@ -61,7 +63,7 @@ function runUntilKilled(dir: string, killAfter: number, acked: Map<string, numbe
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (!killed) reject(new Error(`writer exited on its own (code ${String(code)}): ${stderr}`));
+      if (!killed) reject(new Error(`writer exited on its own (code ${String(code)}, ready: ${ready}, acks: ${acks}): ${stderr}`));
       else resolve({ acks, signal });
     });
   });
