@@ -26,7 +26,7 @@ import { connectMqtt } from '../transports/mqtt-transport.js';
 import { topics } from '../transports/topics.js';
 import type { Transport } from '../transports/transport.js';
 import { fabricAuthenticator } from './broker-auth.js';
-import { newAdminPassword, readAdminCredentials, writeAdminCredentials } from './openrc.js';
+import { newAdminPassword, writeAdminCredentials } from './openrc.js';
 import { registerServices } from './services.js';
 
 export type TransportChoice = 'inproc' | 'mqtt';
@@ -58,8 +58,6 @@ export const SIMULATED_HOST: Inventory = { zone: 'nova', vcpus: 32, ramMb: 131_0
 
 export class Fabric {
   private stopping: Promise<void> | undefined;
-  private accepting = false;
-  private api: ApiServer | undefined;
 
   private constructor(
     readonly dataDir: string,
@@ -76,8 +74,11 @@ export class Fabric {
     readonly directory: LocalDirectory,
     readonly bus: InProcessBus | undefined,
     private readonly broker: EmbeddedBroker | undefined,
-    /** The admin's password (made at first start, kept 0600 in the data dir). */
+    /** The admin's password (made at first start, kept 0600 in openrc and clouds.yaml). */
     readonly adminPassword: string,
+    private readonly api: ApiServer | undefined,
+    /** Read by the API's health check: false while starting and draining. */
+    private readonly readiness: { accepting: boolean },
   ) {}
 
   static async start(options: FabricOptions = {}): Promise<Fabric> {
@@ -130,20 +131,22 @@ export class Fabric {
     endpoint = await createEndpoint({ transport, clock, directory });
     node = await FabricNode.start({ nodeId, system, endpoint, transport, store, clock, authenticate: verify });
 
-    // The admin's password: the one openrc already holds, or a new random one (never a default).
-    const adminPassword = readAdminCredentials(dataDir)?.password ?? newAdminPassword();
-    unwrap(await bootstrapAdmin(system, { password: adminPassword }));
     const ensureDefaults: FlavorMessage = { type: 'ensureDefaults', caller: SYSTEM_CALLER };
     unwrap(await system.ref(FLAVORS_KIND, FLAVOR_CATALOG_ID).ask(ensureDefaults));
     await registerHosts(system, options.hosts ?? 3, options.hostInventory ?? SIMULATED_HOST);
 
-    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword);
-    if (options.apiPort !== null) {
-      fabric.api = await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => fabric.accepting });
-    }
-    // openrc and clouds.yaml (0600): written at first start, URLs refreshed at every start.
-    if (!ephemeral) writeAdminCredentials(dataDir, { apiUrl: fabric.apiUrl ?? '', mqttUrl: fabric.mqttUrl ?? '' }, { password: adminPassword });
-    fabric.accepting = true;
+    const readiness = { accepting: false };
+    const api = options.apiPort === null ? undefined : await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => readiness.accepting });
+    // The admin's password: openrc's, or a new random one (never a default). The files are written
+    // before the bootstrap, so a first start that dies in between is repaired by the next one,
+    // which reads the same password back; their URLs are refreshed at every start.
+    const adminPassword = ephemeral
+      ? newAdminPassword()
+      : writeAdminCredentials(dataDir, { apiUrl: api?.url ?? '', mqttUrl: broker?.url ?? '' }).credentials.password;
+    unwrap(await bootstrapAdmin(system, { password: adminPassword }));
+
+    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, api, readiness);
+    readiness.accepting = true;
     log.info({ mqtt: broker?.url, api: fabric.api?.url, dataDir, nodeId }, 'cumulo ready');
     return fabric;
   }
@@ -171,7 +174,7 @@ export class Fabric {
   private async shutdown(): Promise<void> {
     // Order matters: stop taking work, finish what was taken (its replies still need the
     // broker), persist, and only then close the broker, last.
-    this.accepting = false;
+    this.readiness.accepting = false;
     this.log.info({ phase: 'draining', pending: this.node.pending }, 'shutdown');
     await this.api?.close();
     await this.node.drain();
