@@ -78,31 +78,34 @@ function summaryOf(r: InstanceRecord, revision: number): ServerSummary {
   return { id: r.id, name: r.name, status: r.status, flavorId: r.flavor.id, createdAt: r.createdAt, updatedAt: r.updatedAt, revision };
 }
 
+function remind(ctx: InstanceContext, s: WorkflowSettings): Promise<void> {
+  return ctx.setReminder(RESUME, s.resumeEveryMs, { periodMs: s.resumeEveryMs });
+}
+
 /**
  * Persists the next record, keeping the reminder and the servers index in step: the reminder is
  * set in the same breath as the write that starts work (before it, in store order) and cancelled
- * only after the index shows the result, so a crash anywhere leaves a reminder to finish the job.
+ * only once the index shows the result, so a crash anywhere, or an index update that failed,
+ * leaves a reminder to finish the job.
  */
 export async function write(ctx: InstanceContext, s: WorkflowSettings, next: InstanceRecord, options: { readonly index?: boolean } = {}): Promise<InstanceRecord> {
   const prev = ctx.state;
   const stamped: InstanceRecord = { ...next, updatedAt: ctx.clock.now() };
   const busy = needsWork(stamped);
   const wasBusy = prev !== null && needsWork(prev);
-  if (busy && !wasBusy) await Promise.all([ctx.setReminder(RESUME, s.resumeEveryMs, { periodMs: s.resumeEveryMs }), ctx.persist(stamped)]);
+  if (busy && !wasBusy) await Promise.all([remind(ctx, s), ctx.persist(stamped)]);
   else await ctx.persist(stamped);
-  if (options.index !== false) await syncIndex(ctx, prev, stamped);
-  if (!busy && wasBusy) await ctx.cancelReminder(RESUME);
+  const indexed = options.index === false || (await syncIndex(ctx, prev, stamped));
+  if (!busy && wasBusy && indexed) await ctx.cancelReminder(RESUME);
+  if (!busy && !wasBusy && !indexed) await remind(ctx, s);
   return stamped;
 }
 
-async function syncIndex(ctx: InstanceContext, prev: InstanceState, next: InstanceRecord): Promise<void> {
-  // A lost index update is repaired by the next one, or by the resume of a settled server.
-  if (next.status === 'DELETED') {
-    if (prev?.status !== 'DELETED') await removeSummary(ctx, next.projectId, next.id);
-    return;
-  }
-  if (prev !== null && prev.status === next.status && prev.name === next.name) return;
-  await putSummary(ctx, next.projectId, summaryOf(next, ctx.revision));
+/** Whether the index shows the record now (no update needed, or the update was taken). */
+async function syncIndex(ctx: InstanceContext, prev: InstanceState, next: InstanceRecord): Promise<boolean> {
+  if (next.status === 'DELETED') return prev?.status === 'DELETED' || (await removeSummary(ctx, next.projectId, next.id)).ok;
+  if (prev !== null && prev.status === next.status && prev.name === next.name) return true;
+  return (await putSummary(ctx, next.projectId, summaryOf(next, ctx.revision))).ok;
 }
 
 function moved(r: InstanceRecord, t: Transition): InstanceRecord {
@@ -149,11 +152,11 @@ export async function resume(ctx: InstanceContext, s: WorkflowSettings): Promise
     case 'rebooting_hard':
       return power(ctx, s, 'reboot-hard');
     case null: {
-      // Settled: repair an index update a crash may have lost, then pay what is owed.
-      if (r.status === 'DELETED') await removeSummary(ctx, r.projectId, r.id);
-      else await putSummary(ctx, r.projectId, summaryOf(r, ctx.revision));
+      // Settled: pay what is owed, then repair an index update a crash (or a failure) lost.
       const after = await settleObligations(ctx, s);
-      if (!needsWork(after)) await ctx.cancelReminder(RESUME);
+      const repaired = after.status === 'DELETED' ? await removeSummary(ctx, after.projectId, after.id) : await putSummary(ctx, after.projectId, summaryOf(after, ctx.revision));
+      if (!repaired.ok) await remind(ctx, s);
+      else if (!needsWork(after)) await ctx.cancelReminder(RESUME);
       return;
     }
     default: {
