@@ -17,7 +17,7 @@ export type { InstanceStatus, InvalidState, Phase, PhaseKey, TaskState, Transiti
 export { ACTION_FAILED_EVENT, INSTANCE_KIND, STATUS_EVENT, UPDATED_EVENT } from './instance-events.js';
 export { RESUME } from './instance-workflow.js';
 export { InstanceExists, InstanceInvalidState, InstanceNotFound } from './instance-errors.js';
-export { createServersIndexKind, ServerSummary, ServersIndexMessage } from './servers-index.js';
+export { createServersIndexKind, ServerSummary, ServersIndexMessage, SERVERS_KIND } from './servers-index.js';
 export type { ServersIndexKind, ServersIndexReply, ServersIndexState } from './servers-index.js';
 
 export * from './catalog.js';

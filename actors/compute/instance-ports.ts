@@ -4,21 +4,17 @@
 import type { ActorRef, AskOptions, Message } from '../../supervision/index.js';
 import { ok, type Result } from '../../transports/errors.js';
 import { SYSTEM_CALLER, type Caller } from '../identity/caller.js';
-import type { AllocationView, ReleaseView } from '../quota/index.js';
+import { QUOTA_KIND, type AllocationView, type ReleaseView } from '../quota/index.js';
 import { HOST_KIND, SERVER_GROUP_KIND } from '../scheduler/index.js';
-import type { FlavorView } from './flavor-messages.js';
+import { FLAVOR_CATALOG_ID, FLAVORS_KIND, KEYPAIRS_KIND, type FlavorView } from './catalog.js';
 import type { FlavorSnapshot, ServerGroupRef } from './instance-record.js';
-import type { ServerSummary } from './servers-index.js';
+import { SERVERS_KIND, type ServerSummary } from './servers-index.js';
 
 /** Anything that gives refs by kind name: an actor's context. */
 export interface Refs {
   ref(kind: string, id: string): ActorRef<Message>;
 }
 
-export const FLAVORS = { kind: 'flavors', id: 'catalog' } as const;
-export const QUOTA_KIND = 'quota';
-export const KEYPAIRS_KIND = 'keypairs';
-export const SERVERS_KIND = 'servers';
 
 export type PowerAction = 'stop' | 'start' | 'reboot-soft' | 'reboot-hard';
 
@@ -27,7 +23,7 @@ function ask<T>(refs: Refs, kind: string, id: string, msg: Message, options?: As
 }
 
 export async function getFlavor(refs: Refs, caller: Caller, idOrName: string): Promise<Result<FlavorSnapshot>> {
-  const found = await ask<FlavorView>(refs, FLAVORS.kind, FLAVORS.id, { type: 'get', caller, idOrName } as Message);
+  const found = await ask<FlavorView>(refs, FLAVORS_KIND, FLAVOR_CATALOG_ID, { type: 'get', caller, idOrName } as Message);
   if (!found.ok) return found;
   const f = found.value;
   return ok({ id: f.id, name: f.name, vcpus: f.vcpus, ramMb: f.ramMb, diskGb: f.diskGb, ephemeralGb: f.ephemeralGb, swapMb: f.swapMb, extraSpecs: f.extraSpecs });

@@ -8,6 +8,8 @@ import { BadRequest } from '../../transports/errors.js';
 import { mayRead, mustBeSystem } from '../identity/caller.js';
 import { STATUSES } from './instance-status.js';
 
+export const SERVERS_KIND = 'servers';
+
 const CallerField = Type.Optional(Type.Unknown());
 const Id = Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._:@-]+$' });
 
@@ -62,7 +64,7 @@ function newestFirst(a: ServerSummary, b: ServerSummary): number {
 
 export function createServersIndexKind(): ServersIndexKind {
   return defineKind<ServersIndexState, ServersIndexMessage, ServersIndexReply>({
-    name: 'servers',
+    name: SERVERS_KIND,
     messageTypes: { put: true, remove: true, list: true },
     initialState: { servers: {} },
     async handle(ctx, msg) {
