@@ -1,0 +1,45 @@
+// Conversion between raw and qcow2 (either way, or to the same format), as a stream of guest
+// extents from a reader to a writer: memory stays at a few MiB whatever the image size. The
+// target is written in full or removed.
+import { rmSync, statSync } from 'node:fs';
+import type { DiskFormat, GuestExtent, ImageLimits, ImageSink, ImageSource } from './image-formats.js';
+import { Qcow2Source } from './qcow2-reader.js';
+import { Qcow2Sink } from './qcow2-writer.js';
+import { RawSink, RawSource } from './raw-image.js';
+
+export function openSource(path: string, format: DiskFormat, limits: ImageLimits): ImageSource {
+  return format === 'qcow2' ? Qcow2Source.open(path, limits) : RawSource.open(path, limits);
+}
+
+export function createSink(path: string, format: DiskFormat, virtualSize: number): ImageSink {
+  return format === 'qcow2' ? Qcow2Sink.create(path, virtualSize) : RawSink.create(path, virtualSize);
+}
+
+export interface ConvertResult {
+  readonly virtualSize: number;
+  /** Bytes of the target file (its apparent size). */
+  readonly fileSize: number;
+}
+
+/** Writes extents to a new image file; on any failure the file is removed. */
+export function writeImage(path: string, format: DiskFormat, virtualSize: number, extents: Iterable<GuestExtent>): ConvertResult {
+  const sink = createSink(path, format, virtualSize);
+  try {
+    for (const extent of extents) sink.write(extent);
+    sink.finish();
+  } catch (e) {
+    sink.abort();
+    rmSync(path, { force: true });
+    throw e;
+  }
+  return { virtualSize, fileSize: statSync(path).size };
+}
+
+export function convertImage(source: string, sourceFormat: DiskFormat, target: string, targetFormat: DiskFormat, limits: ImageLimits): ConvertResult {
+  const input = openSource(source, sourceFormat, limits);
+  try {
+    return writeImage(target, targetFormat, input.virtualSize, input.extents());
+  } finally {
+    input.close();
+  }
+}

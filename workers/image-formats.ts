@@ -1,0 +1,54 @@
+// The vocabulary shared by image readers, writers and tasks: the formats cumulo reads and writes,
+// guest extents (what a reader yields and a writer takes, in guest order), and the limits that
+// keep untrusted images from asking for absurd work.
+
+/** Formats cumulo converts between. */
+export type DiskFormat = 'raw' | 'qcow2';
+export const DISK_FORMATS: readonly DiskFormat[] = ['raw', 'qcow2'];
+
+/** What probing can recognise by magic; anything else is raw. */
+export type DetectedFormat = DiskFormat | 'vmdk' | 'vhd' | 'vhdx' | 'vdi' | 'iso';
+
+/**
+ * A run of guest bytes. Data extents lend their buffer: it is valid only until the consumer
+ * returns to the source (the source reuses it), so a writer copies or writes it at once.
+ */
+export type GuestExtent =
+  | { readonly kind: 'data'; readonly offset: number; readonly bytes: Buffer }
+  | { readonly kind: 'zero'; readonly offset: number; readonly length: number };
+
+/** A readable image: its guest size and its contents in guest order, gaps being zeros. */
+export interface ImageSource {
+  readonly format: DiskFormat;
+  readonly virtualSize: number;
+  extents(): Iterable<GuestExtent>;
+  close(): void;
+}
+
+/** A writable image: takes extents in increasing guest order, then finish() makes it complete. */
+export interface ImageSink {
+  write(extent: GuestExtent): void;
+  /** Writes what is left (tables, header), syncs the file to disk and closes it. */
+  finish(): void;
+  /** Closes without completing (the caller removes the file). */
+  abort(): void;
+}
+
+export interface ImageLimits {
+  /** Largest virtual size accepted (default 16 TiB, ext4's largest file). */
+  readonly maxVirtualSize: number;
+}
+
+export const DEFAULT_LIMITS: ImageLimits = { maxVirtualSize: 2 ** 44 };
+
+/** What a probe tells about an image file. */
+export interface ProbeResult {
+  readonly format: DetectedFormat;
+  /** Bytes the guest sees; null for formats cumulo does not parse. */
+  readonly virtualSize: number | null;
+  /** Bytes of the file. */
+  readonly fileSize: number;
+  /** qcow2 only: cluster size, and whether some clusters are compressed. */
+  readonly clusterSize?: number;
+  readonly compressed?: boolean;
+}

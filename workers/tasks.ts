@@ -1,0 +1,50 @@
+// The pool's task file: Piscina loads this compiled module in each worker thread and calls the
+// export named by each run. Every task answers a TaskReply (task-protocol.ts). Importing it in
+// the main thread does nothing but define functions.
+import { convertImage, writeImage, type ConvertResult } from './convert.js';
+import { hashBytes as digestBytes, hashFile as digestFile, type HashAlgorithm, type HashFileInput, type HashResult } from './hashing.js';
+import { DEFAULT_LIMITS, type DiskFormat, type GuestExtent, type ImageLimits, type ProbeResult } from './image-formats.js';
+import { probeImage } from './probe.js';
+import { task } from './task-protocol.js';
+
+export interface HashBytesInput {
+  readonly bytes: Uint8Array;
+  readonly algorithms: readonly HashAlgorithm[];
+}
+
+export interface ProbeInput {
+  readonly path: string;
+  readonly limits?: ImageLimits;
+}
+
+export interface ConvertInput {
+  readonly source: string;
+  readonly sourceFormat: DiskFormat;
+  readonly target: string;
+  readonly targetFormat: DiskFormat;
+  readonly limits?: ImageLimits;
+}
+
+export interface CreateInput {
+  readonly path: string;
+  readonly format: DiskFormat;
+  readonly virtualSize: number;
+  /** Guest bytes at offsets; everything else reads as zeros. */
+  readonly data: readonly { readonly offset: number; readonly bytes: Uint8Array }[];
+}
+
+export const hashFile = task<HashFileInput, HashResult>(digestFile);
+
+export const hashBytes = task<HashBytesInput, HashResult>((input) => digestBytes(input.bytes, input.algorithms));
+
+export const probe = task<ProbeInput, ProbeResult>((input) => probeImage(input.path, input.limits ?? DEFAULT_LIMITS));
+
+export const convert = task<ConvertInput, ConvertResult>((input) =>
+  convertImage(input.source, input.sourceFormat, input.target, input.targetFormat, input.limits ?? DEFAULT_LIMITS),
+);
+
+export const create = task<CreateInput, ConvertResult>((input) => {
+  const pieces = [...input.data].sort((a, b) => a.offset - b.offset);
+  const extents: GuestExtent[] = pieces.map((p) => ({ kind: 'data', offset: p.offset, bytes: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength) }));
+  return writeImage(input.path, input.format, input.virtualSize, extents);
+});
