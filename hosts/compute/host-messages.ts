@@ -75,8 +75,6 @@ export interface HostClaim {
   readonly resources: Static<typeof Resources>;
   readonly cpuPolicy: Static<typeof CpuPolicy>;
   readonly groupId: string | null;
-  /** What the claim takes from the host's capacity (dedicated vCPUs count whole cores). */
-  readonly demand: Usage;
 }
 
 /** What `describe` (and every change of the host itself) answers. */

@@ -53,7 +53,7 @@ export async function claim(ctx: HostContext, deps: HostDeps, msg: Msg<'claim'>)
   const capacity = hostCapacity(inventory);
   const demand = demandOf(msg.resources, cpuPolicy, capacity.cpuRatio);
   if (!fits(capacity, state.used, demand)) return refuse(ClaimRefused(`host ${hostId} has not enough free capacity`, { hostId }));
-  await commit(ctx, deps, withClaim(state, msg.instanceId, { resources: msg.resources, cpuPolicy, groupId: msg.groupId ?? null, demand }));
+  await commit(ctx, deps, withClaim(state, msg.instanceId, { resources: msg.resources, cpuPolicy, groupId: msg.groupId ?? null }));
   return granted;
 }
 

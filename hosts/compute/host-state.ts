@@ -54,27 +54,27 @@ export function isUp(state: HostState, now: number, serviceDownMs: number): bool
   return state.registered && !state.failed && state.lastHeartbeatAt !== null && now - state.lastHeartbeatAt <= serviceDownMs;
 }
 
+/** What a claim takes from the host (dedicated vCPUs count whole cores, so it depends on the cpu ratio). */
+export function demandOfClaim(state: HostState, claim: HostClaim): Usage {
+  return demandOf(claim.resources, claim.cpuPolicy, state.inventory === null ? 1 : ratiosOf(state.inventory).cpu);
+}
+
 export function withClaim(state: HostState, instanceId: string, claim: HostClaim): HostState {
-  return { ...state, claims: { ...state.claims, [instanceId]: claim }, used: addUsage(state.used, claim.demand) };
+  return { ...state, claims: { ...state.claims, [instanceId]: claim }, used: addUsage(state.used, demandOfClaim(state, claim)) };
 }
 
 export function withoutClaim(state: HostState, instanceId: string): HostState {
   const claim = own(state.claims, instanceId);
   if (claim === undefined) return state;
-  return { ...state, claims: without(state.claims, instanceId), used: addUsage(state.used, claim.demand, -1) };
+  return { ...state, claims: without(state.claims, instanceId), used: addUsage(state.used, demandOfClaim(state, claim), -1) };
 }
 
-/** A new inventory: claims stay, their demand (pinned cores depend on the cpu ratio) is recounted. */
+/** A new inventory: claims stay, their usage (pinned cores depend on the cpu ratio) is recounted. */
 export function registered(state: HostState, inventory: Inventory, now: number): HostState {
-  const cpuRatio = ratiosOf(inventory).cpu;
-  const claims: Record<string, HostClaim> = {};
+  const next: HostState = { ...state, registered: true, inventory, failed: false, lastHeartbeatAt: now };
   let used = NO_USAGE;
-  for (const [id, claim] of Object.entries(state.claims)) {
-    const demand = demandOf(claim.resources, claim.cpuPolicy, cpuRatio);
-    claims[id] = { ...claim, demand };
-    used = addUsage(used, demand);
-  }
-  return { ...state, registered: true, inventory, failed: false, lastHeartbeatAt: now, claims, used };
+  for (const claim of Object.values(state.claims)) used = addUsage(used, demandOfClaim(next, claim));
+  return { ...next, used };
 }
 
 /** What the scheduler is told; undefined before register. */
