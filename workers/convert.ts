@@ -32,7 +32,7 @@ export function writeImage(path: string, format: DiskFormat, virtualSize: number
     rmSync(path, { force: true });
     throw e;
   }
-  return { virtualSize, fileSize: statSync(path).size };
+  return { virtualSize: sink.virtualSize, fileSize: statSync(path).size };
 }
 
 export function convertImage(source: string, sourceFormat: DiskFormat, target: string, targetFormat: DiskFormat, limits: ImageLimits): ConvertResult {

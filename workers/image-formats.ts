@@ -27,6 +27,8 @@ export interface ImageSource {
 
 /** A writable image: takes extents in increasing guest order, then finish() makes it complete. */
 export interface ImageSink {
+  /** The guest size the image will have (qcow2 rounds up to 512 bytes). */
+  readonly virtualSize: number;
   write(extent: GuestExtent): void;
   /** Writes what is left (tables, header), syncs the file to disk and closes it. */
   finish(): void;

@@ -46,6 +46,12 @@ export function ownsBuffer(view: Uint8Array): boolean {
 export class WorkerPool {
   private readonly piscina: Piscina;
   private closing: Promise<void> | undefined;
+  /**
+   * Set in the event-loop turn in which a thread was destroyed: Piscina rejects the tasks of a
+   * thread that died of an uncaught error with that error, indistinguishable from a throw,
+   * right after announcing the destruction.
+   */
+  private deathTurn = false;
 
   constructor(options: WorkerPoolOptions = {}) {
     const threads = Math.max(1, options.threads ?? availableParallelism());
@@ -58,6 +64,12 @@ export class WorkerPool {
     });
     const onError = options.onError ?? (() => undefined);
     this.piscina.on('error', (e: unknown) => onError(e instanceof Error ? e : new Error(String(e))));
+    this.piscina.on('workerDestroy', () => {
+      this.deathTurn = true;
+      setImmediate(() => {
+        this.deathTurn = false;
+      });
+    });
   }
 
   get threads(): number {
@@ -78,7 +90,7 @@ export class WorkerPool {
       const message = e instanceof Error ? e.message : String(e);
       if (this.closing !== undefined) return { ok: false, error: WorkerPoolClosed(`the worker pool closed during the task: ${message}`) };
       // Piscina rejects with these when the thread ended under the task (exit or uncaught error).
-      if (/^worker exited|^Terminating worker thread/.test(message)) return { ok: false, error: WorkerDied(`the worker thread died running ${name}: ${message}`, { task: name }) };
+      if (this.deathTurn || /^worker exited|^Terminating worker thread/.test(message)) return { ok: false, error: WorkerDied(`the worker thread died running ${name}: ${message}`, { task: name }) };
       return { ok: false, error: WorkerTaskFailed(`task ${name} failed: ${message}`, { task: name }) };
     }
     if (!isReply(reply)) return { ok: true, value: reply as T };

@@ -57,11 +57,14 @@ export class Qcow2Sink implements ImageSink {
     this.partial = Buffer.alloc(this.clusterSize);
   }
 
-  /** Creates (or truncates) the file; write extents, then finish(). */
+  /**
+   * Creates (or truncates) the file; write extents, then finish(). The virtual size is rounded
+   * up to 512 bytes as QEMU does (QEMU counts qcow2 sizes in sectors and would drop a tail).
+   */
   static create(path: string, virtualSize: number, clusterBits = DEFAULT_CLUSTER_BITS): Qcow2Sink {
     if (!Number.isSafeInteger(virtualSize) || virtualSize < 0) throw new RangeError(`bad virtual size ${virtualSize}`);
     const fd = openSync(path, 'w');
-    return new Qcow2Sink(fd, virtualSize, clusterBits);
+    return new Qcow2Sink(fd, Math.ceil(virtualSize / 512) * 512, clusterBits);
   }
 
   write(extent: GuestExtent): void {
