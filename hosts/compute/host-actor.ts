@@ -47,7 +47,7 @@ export function createHostKind(options: HostKindOptions = {}): KindDefinition<Ho
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     serviceDownMs: options.serviceDownMs ?? DEFAULT_SERVICE_DOWN_MS,
     schedulerId: options.schedulerId ?? DEFAULT_SCHEDULER,
-    inflight: new Set(),
+    booting: new WeakMap(),
   };
   return defineKind<HostState, HostMessage, HostReply>({
     name: HOST_KIND,
@@ -67,8 +67,11 @@ export function createHostKind(options: HostKindOptions = {}): KindDefinition<Ho
       spawnDone: true,
     },
     initialState: INITIAL_HOST,
+    // A host stands for a running hypervisor agent (it beats every heartbeatMs anyway): it stays
+    // active, so a boot longer than the idle time is never cut short by passivation.
+    idleAfterMs: Number.POSITIVE_INFINITY,
     onActivate(ctx) {
-      resumeBoots(ctx, deps);
+      return resumeBoots(ctx, deps);
     },
     onReminder(ctx, name) {
       if (name === HEARTBEAT_REMINDER) beat(ctx, deps);

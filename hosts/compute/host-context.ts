@@ -15,8 +15,11 @@ export interface HostDeps {
   readonly heartbeatMs: number;
   readonly serviceDownMs: number;
   readonly schedulerId: string;
-  /** Boots running in this process (`host/id instance attempt`): a reactivation must not start them twice. */
-  readonly inflight: Set<string>;
+  /**
+   * Instances whose boot the activation (the context object, one per activation) is running: a
+   * domain persisted as spawning that its activation does not know it boots was cut short.
+   */
+  readonly booting: WeakMap<HostContext, Set<string>>;
 }
 
 export const HEARTBEAT_REMINDER = 'heartbeat';

@@ -1,8 +1,9 @@
 // The host-local domain of each VM and the hypervisor driver calls behind it. `spawn` persists
 // the domain as spawning and starts the driver outside the mailbox: the driver's outcome comes
 // back as the host's own `spawnDone`, which persists the end state and tells the instance
-// `spawned` or `spawnFailed`. A host reactivated with a domain still spawning and no boot of it
-// running in this process (a crash) starts the boot again, so no boot is left hanging.
+// `spawned` or `spawnFailed`. A host activated with a domain still spawning that the activation
+// does not boot (the node crashed, or the actor was passivated or restarted) boots it again
+// under a new attempt number, so no boot is left hanging and a stale outcome is ignored.
 import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
 import { refuse, type Refusal } from '../../supervision/index.js';
 import { Conflict, Unavailable } from '../../transports/errors.js';
@@ -31,25 +32,38 @@ function spawnFailed(ctx: HostContext, reason: string): SpawnOutcomeMessage {
   return { type: 'spawnFailed', caller: SYSTEM_CALLER, hostId: ctx.id, reason };
 }
 
+function isBooting(ctx: HostContext, deps: HostDeps, instanceId: string): boolean {
+  return deps.booting.get(ctx)?.has(instanceId) === true;
+}
+
 /** Starts the driver's boot; its outcome arrives later as this host's own `spawnDone`. */
 function startBoot(ctx: HostContext, deps: HostDeps, instanceId: string, domain: Domain): void {
-  const key = `${ctx.key} ${instanceId} ${domain.attempt}`;
-  if (deps.inflight.has(key)) return;
-  deps.inflight.add(key);
-  const claim = own(ctx.state.claims, instanceId);
-  const resources = claim?.resources ?? { vcpus: 0, ramMb: 0, diskGb: 0 };
+  let booting = deps.booting.get(ctx);
+  if (booting === undefined) {
+    booting = new Set();
+    deps.booting.set(ctx, booting);
+  }
+  booting.add(instanceId);
+  const resources = own(ctx.state.claims, instanceId)?.resources ?? { vcpus: 0, ramMb: 0, diskGb: 0 };
   const self = ctx.self;
-  const clock = ctx.clock;
   const done = (ok: boolean, reason: string | undefined): void => {
-    deps.inflight.delete(key);
+    booting.delete(instanceId);
     self.tell({ type: 'spawnDone', caller: SYSTEM_CALLER, instanceId, attempt: domain.attempt, ok, ...(reason === undefined ? {} : { reason }) });
   };
   // Runs beside the mailbox (a boot may take minutes); every outcome, even a driver that
   // throws, comes back as a message, so nothing is left floating.
-  void deps.driver.spawn({ hostId: ctx.id, instanceId, resources }, { clock }).then(
+  void deps.driver.spawn({ hostId: ctx.id, instanceId, resources }, { clock: ctx.clock }).then(
     (outcome) => done(outcome.ok, outcome.ok ? undefined : outcome.reason),
     (caught: unknown) => done(false, `driver ${deps.driver.name} threw: ${String(caught)}`),
   );
+}
+
+/**
+ * A new boot of a domain: the attempt number goes up (persisted before the boot starts), so the
+ * outcome of an earlier boot of it, if one still arrives, is recognised as stale and ignored.
+ */
+function rebooted(ctx: HostContext, current: Domain | undefined, replyTo: string): Domain {
+  return { state: 'spawning', replyTo, attempt: (current?.attempt ?? 0) + 1, since: ctx.clock.now(), reason: null };
 }
 
 export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>): Promise<DomainView | Refusal> {
@@ -66,15 +80,15 @@ export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>)
     tellOutcome(ctx, msg.replyTo, spawned(ctx));
     return domainView(ctx, msg.instanceId, current);
   }
-  if (current?.state === 'spawning') {
-    // Already booting: the outcome will be told (to the latest replyTo); a boot lost with a
-    // crashed process is started again.
-    const domain = current.replyTo === msg.replyTo ? current : { ...current, replyTo: msg.replyTo };
-    if (domain !== current) await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
-    startBoot(ctx, deps, msg.instanceId, domain);
+  if (current?.state === 'spawning' && isBooting(ctx, deps, msg.instanceId)) {
+    // Already booting: the outcome will be told, to the latest replyTo.
+    if (current.replyTo === msg.replyTo) return domainView(ctx, msg.instanceId, current);
+    const domain = { ...current, replyTo: msg.replyTo };
+    await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
     return domainView(ctx, msg.instanceId, domain);
   }
-  const domain: Domain = { state: 'spawning', replyTo: msg.replyTo, attempt: (current?.attempt ?? 0) + 1, since: ctx.clock.now(), reason: null };
+  // New, failed before, or spawning with its boot lost (a crash): boot (again).
+  const domain = rebooted(ctx, current, msg.replyTo);
   await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
   startBoot(ctx, deps, msg.instanceId, domain);
   return domainView(ctx, msg.instanceId, domain);
@@ -133,8 +147,14 @@ export async function power(ctx: HostContext, deps: HostDeps, msg: Msg<'power'>)
   return domainView(ctx, msg.instanceId, domain);
 }
 
-/** On activation: boots persisted as spawning that no one in this process runs are started again. */
-export function resumeBoots(ctx: HostContext, deps: HostDeps): void {
-  if (ctx.state.failed) return;
-  for (const [instanceId, domain] of Object.entries(ctx.state.domains)) if (domain.state === 'spawning') startBoot(ctx, deps, instanceId, domain);
+/** On activation: domains persisted as spawning whose boot this activation does not run are booted again. */
+export async function resumeBoots(ctx: HostContext, deps: HostDeps): Promise<void> {
+  const state = ctx.state;
+  if (state.failed) return;
+  const lost = Object.entries(state.domains).filter(([id, domain]) => domain.state === 'spawning' && !isBooting(ctx, deps, id));
+  if (lost.length === 0) return;
+  const domains = { ...state.domains };
+  for (const [id, domain] of lost) domains[id] = rebooted(ctx, domain, domain.replyTo);
+  await ctx.persist({ ...state, domains });
+  for (const [id] of lost) startBoot(ctx, deps, id, domains[id]!);
 }

@@ -123,9 +123,15 @@ void test('a boot cut short by a crash of the node starts again when the host co
   const outcomes = registerOutcomeKind(second.system);
   const seen: HostView = await second.describe('h');
   assert.equal(seen.domains.r?.state, 'spawning');
+  assert.equal(seen.domains.r?.attempt, 2, 'booted again under a new attempt');
   await clock.advanceAsync(1000);
   assert.deepEqual(await outcomes.next('r'), { type: 'spawned', hostId: 'h' });
   assert.equal((await second.describe('h')).domains.r?.state, 'running');
+  // The stale outcome of attempt 1 (were it to arrive) changes nothing.
+  await second.host('h').ask({ type: 'spawnDone', caller: SYSTEM_CALLER, instanceId: 'r', attempt: 1, ok: false, reason: 'stale' });
+  assert.equal((await second.describe('h')).domains.r?.state, 'running');
+  const forged = await second.host('h').ask({ type: 'spawnDone', caller: { ...SYSTEM_CALLER, system: undefined }, instanceId: 'r', attempt: 2, ok: false });
+  assert.equal(!forged.ok && forged.error.code, 'FORBIDDEN', 'only the fabric itself reports boots');
 });
 
 void test('a failed host answers spawn with spawnFailed at once; a boot under way when it fails reports failure', async (t) => {
@@ -142,4 +148,17 @@ void test('a failed host answers spawn with spawnFailed at once; a boot under wa
   await clock.advanceAsync(100);
   const late = await outcomes.next('before');
   assert.equal(late.type === 'spawnFailed' && late.reason, 'host h went down during the build');
+});
+
+void test('a boot longer than the passivation idle time completes: hosts are never passivated', async (t) => {
+  const clock = new VirtualClock(0);
+  const { c, outcomes, claim, spawn } = await withHost({ clock, host: { driver: createFakeDriver({ bootTime: { kind: 'fixed', ms: 600_000 } }) } });
+  t.after(() => c.stop());
+  await claim('long');
+  await spawn('long');
+  await clock.advanceAsync(600_000);
+  assert.deepEqual(await outcomes.next('long'), { type: 'spawned', hostId: 'h' });
+  assert.equal((await c.describe('h')).domains.long?.attempt, 1);
+  c.system.passivateIdle();
+  assert.equal(c.system.activeCount('host'), 1);
 });
