@@ -150,3 +150,21 @@ void test('messages per boot do not grow with the number of hosts (100 vs 10,000
   assert.ok(Math.abs(small - large) <= 0.5, `messages per boot: ${small} at 100 hosts, ${large} at 10,000`);
   assert.equal(large, 8);
 });
+
+void test('group hints: affinity keeps to the members\' hosts, anti-affinity avoids them, soft policies only reorder', () => {
+  const summary = new CapacitySummary(60_000);
+  summary.update(report('h1', 65_536, 1));
+  summary.update(report('h2', 16_384, 1, { groups: ['g'] }));
+  summary.update(report('h3', 32_768, 1));
+  const select = (policy: 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity', ramMb = 512) =>
+    summary.select({ instanceId: 'i', resources: { vcpus: 1, ramMb, diskGb: 1 }, group: { id: 'g', policy } }, 5, SPREAD, 0);
+  assert.deepEqual(select('affinity'), ['h2']);
+  assert.deepEqual(select('anti-affinity'), ['h1', 'h3']);
+  assert.deepEqual(select('soft-affinity'), ['h2', 'h1', 'h3']);
+  assert.deepEqual(select('soft-anti-affinity'), ['h1', 'h3', 'h2']);
+  // A hint that leaves nothing (h2 too small) gives way to the plain scan: the group's admit decides.
+  assert.deepEqual(select('affinity', 30_000), ['h1', 'h3']);
+  // The host's next report is the truth: its member left, so is the hint.
+  summary.update(report('h2', 16_384, 2));
+  assert.deepEqual(select('anti-affinity'), ['h1', 'h3', 'h2']);
+});
