@@ -12,7 +12,7 @@ import type { EventSink } from '../actors/events.js';
 import { bootstrapAdmin, SYSTEM_CALLER, tokenVerifier } from '../actors/identity/index.js';
 import { FLAVOR_CATALOG_ID, FLAVORS_KIND, type FlavorMessage } from '../actors/compute/index.js';
 import type { SchedulerKindOptions } from '../actors/scheduler/index.js';
-import { startApi, type ApiServer } from '../api/server.js';
+import { endpointGateway, startApi, type ApiServer } from '../api/server.js';
 import { HOST_KIND, type HostKindOptions, type HostMessage, type HostView, type Inventory } from '../hosts/compute/index.js';
 import { attachMetrics, createActorSystem, logInspection, openLmdbStore, type ActorSystem, type LmdbStore } from '../supervision/index.js';
 import { FabricNode } from '../supervision/fabric-node.js';
@@ -136,7 +136,10 @@ export class Fabric {
     await registerHosts(system, options.hosts ?? 3, options.hostInventory ?? SIMULATED_HOST);
 
     const readiness = { accepting: false };
-    const api = options.apiPort === null ? undefined : await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => readiness.accepting });
+    const api =
+      options.apiPort === null
+        ? undefined
+        : await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => readiness.accepting, actors: endpointGateway(endpoint) });
     // The admin's password: openrc's, or a new random one (never a default). The files are written
     // before the bootstrap, so a first start that dies in between is repaired by the next one,
     // which reads the same password back; their URLs are refreshed at every start.
@@ -191,13 +194,19 @@ export class Fabric {
   }
 }
 
-/** Registers `host-1` … `host-N` once (a restart finds them registered and leaves them be). */
+/** Registers `host-1` … `host-N` once; a restart finds them registered and has each check in. */
 async function registerHosts(system: ActorSystem, count: number, inventory: Inventory): Promise<void> {
   const register = async (id: string): Promise<void> => {
     const ref = system.ref(HOST_KIND, id);
     const describe: HostMessage = { type: 'describe', caller: SYSTEM_CALLER };
     const seen = (await ref.ask(describe)) as Result<HostView>;
-    if (seen.ok && seen.value.registered) return;
+    if (seen.ok && seen.value.registered) {
+      // A restart: the host agent checks in at once, so the scheduler's capacity summary (kept in
+      // memory) is full before the first boot, not after the first periodic heartbeat.
+      const heartbeat: HostMessage = { type: 'heartbeat', caller: SYSTEM_CALLER };
+      unwrap(await ref.ask(heartbeat));
+      return;
+    }
     const register: HostMessage = { type: 'register', caller: SYSTEM_CALLER, inventory };
     unwrap(await ref.ask(register));
   };
