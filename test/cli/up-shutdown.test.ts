@@ -66,7 +66,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const seen = await c2.ask('describe');
     assert.ok(seen.ok);
     const heartbeats = (seen.value as { heartbeats: number }).heartbeats;
-    assert.ok(heartbeats >= acked && heartbeats <= sent, `heartbeats ${heartbeats}, acknowledged ${acked}, sent ${sent}`);
+    // + 1: the check-in of every registered host when the fabric starts again.
+    assert.ok(heartbeats >= acked + 1 && heartbeats <= sent + 1, `heartbeats ${heartbeats}, acknowledged ${acked}, sent ${sent}`);
     again.child.kill('SIGTERM');
     assert.equal((await again.exited).code, 0);
   });
