@@ -8,17 +8,8 @@ import { newId } from '../../transports/ids.js';
 
 export const OVERSIZED = 12;
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The runtime's seeded generator (mulberry32): a failing run can be replayed from its seed. */
+export { seededRandom as prng } from '../../supervision/index.js';
 
 export function validRequest(replyTo: string | null, body: unknown = { n: 1, s: 'text' }, to = 'svc/1'): Envelope {
   return { v: 1, type: 'echo', to, from: 'garbage', replyTo, corr: newId(), inc: newId(), seq: 0, deadline: null, token: null, body };

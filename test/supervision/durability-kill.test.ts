@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../supervision/backoff.js';
 import { openLmdbStore } from '../../supervision/lmdb-store.js';
 import type { Counter } from '../fixtures/durable-writer.js';
 
@@ -18,18 +19,6 @@ const KEYS = 48;
 const SHARDS = 4;
 const KILLS = 24;
 const SEED = Number(process.env.DURABILITY_SEED ?? 20261125);
-
-/** mulberry32: a small seeded generator, enough to pick kill points. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   /** Acknowledgements the child made before it died, including those still in the pipe. */
@@ -72,7 +61,7 @@ function runUntilKilled(dir: string, killAfter: number, acked: Map<string, numbe
 void test('every acknowledged change survives SIGKILL of the writer, over 24 kills at random points', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cumulo-kill-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const next = random(SEED);
+  const next = seededRandom(SEED);
   const acked = new Map<string, number>();
   let totalAcks = 0;
   for (let kill = 1; kill <= KILLS; kill++) {
