@@ -2,7 +2,7 @@
 // extents from a reader to a writer: memory stays at a few MiB whatever the image size. The
 // target is written in full or removed.
 import { rmSync, statSync } from 'node:fs';
-import type { DiskFormat, GuestExtent, ImageLimits, ImageSink, ImageSource } from './image-formats.js';
+import type { DiskFormat, GuestExtent, ImageLimits, ImageSink, ImageSource, SinkOptions } from './image-formats.js';
 import { Qcow2Source } from './qcow2-reader.js';
 import { Qcow2Sink } from './qcow2-writer.js';
 import { RawSink, RawSource } from './raw-image.js';
@@ -11,8 +11,8 @@ export function openSource(path: string, format: DiskFormat, limits: ImageLimits
   return format === 'qcow2' ? Qcow2Source.open(path, limits) : RawSource.open(path, limits);
 }
 
-export function createSink(path: string, format: DiskFormat, virtualSize: number): ImageSink {
-  return format === 'qcow2' ? Qcow2Sink.create(path, virtualSize) : RawSink.create(path, virtualSize);
+export function createSink(path: string, format: DiskFormat, virtualSize: number, options: SinkOptions = {}): ImageSink {
+  return format === 'qcow2' ? Qcow2Sink.create(path, virtualSize, options) : RawSink.create(path, virtualSize, options);
 }
 
 export interface ConvertResult {
@@ -22,8 +22,8 @@ export interface ConvertResult {
 }
 
 /** Writes extents to a new image file; on any failure the file is removed. */
-export function writeImage(path: string, format: DiskFormat, virtualSize: number, extents: Iterable<GuestExtent>): ConvertResult {
-  const sink = createSink(path, format, virtualSize);
+export function writeImage(path: string, format: DiskFormat, virtualSize: number, extents: Iterable<GuestExtent>, options: SinkOptions = {}): ConvertResult {
+  const sink = createSink(path, format, virtualSize, options);
   try {
     for (const extent of extents) sink.write(extent);
     sink.finish();
@@ -35,10 +35,10 @@ export function writeImage(path: string, format: DiskFormat, virtualSize: number
   return { virtualSize: sink.virtualSize, fileSize: statSync(path).size };
 }
 
-export function convertImage(source: string, sourceFormat: DiskFormat, target: string, targetFormat: DiskFormat, limits: ImageLimits): ConvertResult {
+export function convertImage(source: string, sourceFormat: DiskFormat, target: string, targetFormat: DiskFormat, limits: ImageLimits, options: SinkOptions = {}): ConvertResult {
   const input = openSource(source, sourceFormat, limits);
   try {
-    return writeImage(target, targetFormat, input.virtualSize, input.extents());
+    return writeImage(target, targetFormat, input.virtualSize, input.extents(), options);
   } finally {
     input.close();
   }

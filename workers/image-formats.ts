@@ -30,10 +30,17 @@ export interface ImageSink {
   /** The guest size the image will have (qcow2 rounds up to 512 bytes). */
   readonly virtualSize: number;
   write(extent: GuestExtent): void;
-  /** Writes what is left (tables, header), syncs the file to disk and closes it. */
+  /** Writes what is left (tables, header), syncs the file to disk (unless told not to) and closes it. */
   finish(): void;
   /** Closes without completing (the caller removes the file). */
   abort(): void;
+}
+
+export interface SinkOptions {
+  /** fdatasync the file before finish() returns (default true: images are stored data). */
+  readonly sync?: boolean;
+  /** qcow2 only: log2 of the cluster size (default 16, QEMU's 64 KiB). */
+  readonly clusterBits?: number;
 }
 
 export interface ImageLimits {

@@ -6,7 +6,7 @@ export type { ConvertInput, CreateInput, HashBytesInput, ProbeInput } from './ta
 export { HASH_ALGORITHMS } from './hashing.js';
 export type { Digests, HashAlgorithm, HashResult } from './hashing.js';
 export { DEFAULT_LIMITS, DISK_FORMATS } from './image-formats.js';
-export type { DetectedFormat, DiskFormat, GuestExtent, ImageLimits, ImageSink, ImageSource, ProbeResult } from './image-formats.js';
+export type { DetectedFormat, DiskFormat, GuestExtent, ImageLimits, ImageSink, ImageSource, ProbeResult, SinkOptions } from './image-formats.js';
 export type { ConvertResult } from './convert.js';
 export { convertImage, writeImage, openSource, createSink } from './convert.js';
 export { probeImage } from './probe.js';

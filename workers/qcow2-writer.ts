@@ -3,7 +3,7 @@
 // the guest moves past what it maps, and the L1 table, the refcount table and its blocks go at
 // the end, then the header. Memory: one L2 table, the L1 table and one partial cluster.
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
-import type { GuestExtent, ImageSink } from './image-formats.js';
+import type { GuestExtent, ImageSink, SinkOptions } from './image-formats.js';
 import { l1EntriesFor, serializeQcow2Header } from './qcow2-header.js';
 import { isZero } from './zero-detect.js';
 
@@ -49,6 +49,7 @@ export class Qcow2Sink implements ImageSink {
     private readonly fd: number,
     readonly virtualSize: number,
     private readonly clusterBits: number,
+    private readonly sync: boolean,
   ) {
     this.clusterSize = 2 ** clusterBits;
     this.perTable = this.clusterSize / 8;
@@ -61,10 +62,10 @@ export class Qcow2Sink implements ImageSink {
    * Creates (or truncates) the file; write extents, then finish(). The virtual size is rounded
    * up to 512 bytes as QEMU does (QEMU counts qcow2 sizes in sectors and would drop a tail).
    */
-  static create(path: string, virtualSize: number, clusterBits = DEFAULT_CLUSTER_BITS): Qcow2Sink {
+  static create(path: string, virtualSize: number, options: SinkOptions = {}): Qcow2Sink {
     if (!Number.isSafeInteger(virtualSize) || virtualSize < 0) throw new RangeError(`bad virtual size ${virtualSize}`);
     const fd = openSync(path, 'w');
-    return new Qcow2Sink(fd, Math.ceil(virtualSize / 512) * 512, clusterBits);
+    return new Qcow2Sink(fd, Math.ceil(virtualSize / 512) * 512, options.clusterBits ?? DEFAULT_CLUSTER_BITS, options.sync ?? true);
   }
 
   write(extent: GuestExtent): void {
@@ -215,7 +216,7 @@ export class Qcow2Sink implements ImageSink {
     });
     writeFully(this.fd, header, 0);
     ftruncateSync(this.fd, total * C);
-    fdatasyncSync(this.fd);
+    if (this.sync) fdatasyncSync(this.fd);
     this.close();
   }
 

@@ -3,7 +3,7 @@
 // neither disk nor time.
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { ImageFile } from './image-file.js';
-import type { GuestExtent, ImageLimits, ImageSink, ImageSource } from './image-formats.js';
+import type { GuestExtent, ImageLimits, ImageSink, ImageSource, SinkOptions } from './image-formats.js';
 import { ImageError, ImageTooLarge } from './errors.js';
 import { isZero } from './zero-detect.js';
 
@@ -51,10 +51,11 @@ export class RawSink implements ImageSink {
   private constructor(
     private readonly fd: number,
     readonly virtualSize: number,
+    private readonly sync: boolean,
   ) {}
 
   /** Creates (or truncates) the file at its full size, all holes. */
-  static create(path: string, virtualSize: number): RawSink {
+  static create(path: string, virtualSize: number, options: SinkOptions = {}): RawSink {
     const fd = openSync(path, 'w');
     try {
       ftruncateSync(fd, virtualSize);
@@ -62,7 +63,7 @@ export class RawSink implements ImageSink {
       closeSync(fd);
       throw e;
     }
-    return new RawSink(fd, virtualSize);
+    return new RawSink(fd, virtualSize, options.sync ?? true);
   }
 
   write(extent: GuestExtent): void {
@@ -90,7 +91,7 @@ export class RawSink implements ImageSink {
   }
 
   finish(): void {
-    fdatasyncSync(this.fd);
+    if (this.sync) fdatasyncSync(this.fd);
     this.close();
   }
 

@@ -23,6 +23,8 @@ export interface ConvertInput {
   readonly target: string;
   readonly targetFormat: DiskFormat;
   readonly limits?: ImageLimits;
+  /** fdatasync the target before answering (default true). */
+  readonly sync?: boolean;
 }
 
 export interface CreateInput {
@@ -40,7 +42,7 @@ export const hashBytes = task<HashBytesInput, HashResult>((input) => digestBytes
 export const probe = task<ProbeInput, ProbeResult>((input) => probeImage(input.path, input.limits ?? DEFAULT_LIMITS));
 
 export const convert = task<ConvertInput, ConvertResult>((input) =>
-  convertImage(input.source, input.sourceFormat, input.target, input.targetFormat, input.limits ?? DEFAULT_LIMITS),
+  convertImage(input.source, input.sourceFormat, input.target, input.targetFormat, input.limits ?? DEFAULT_LIMITS, input.sync === undefined ? {} : { sync: input.sync }),
 );
 
 export const create = task<CreateInput, ConvertResult>((input) => {
