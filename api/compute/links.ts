@@ -1,0 +1,44 @@
+// Nova's resource links (self under /v2.1, bookmark without the version) and its time formats.
+import type { FastifyRequest } from 'fastify';
+import { baseUrl } from '../links.js';
+
+export interface Link {
+  readonly rel: string;
+  readonly href: string;
+}
+
+export function computeBase(req: FastifyRequest): string {
+  return `${baseUrl(req)}/compute`;
+}
+
+export function linksOf(req: FastifyRequest, collection: string, id: string): Link[] {
+  const base = computeBase(req);
+  return [
+    { rel: 'self', href: `${base}/v2.1/${collection}/${id}` },
+    { rel: 'bookmark', href: `${base}/${collection}/${id}` },
+  ];
+}
+
+/** `servers_links` / `flavors_links`: the next page, when a page was full. */
+export function nextLinks(req: FastifyRequest, path: string, next: string | undefined): Record<string, Link[]> {
+  if (next === undefined) return {};
+  const url = new URL(`${computeBase(req)}/v2.1/${path}`);
+  const query = req.query as Record<string, unknown>;
+  for (const [k, v] of Object.entries(query)) {
+    if (k === 'marker') continue;
+    for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(one));
+  }
+  url.searchParams.set('marker', next);
+  const collection = path.split('/')[0]!.replace(/^os-/, '').replace(/-/g, '_');
+  return { [`${collection}_links`]: [{ rel: 'next', href: url.toString() }] };
+}
+
+/** Nova's `created` / `updated`: seconds, Z. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Nova's launched_at / terminated_at and `created_at` of some resources: microseconds, no zone. */
+export function isoMicros(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+}

@@ -1,0 +1,21 @@
+// Glance v2 at /image: the version documents (GET /image → 300, GET /image/versions → 200, as
+// keystoneauth probes them) and, behind the token check, the read side of images.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requireToken } from '../auth.js';
+import { baseUrl } from '../links.js';
+import { imageRoutes } from './images.js';
+
+/** Only v2.0 is advertised: the read side answers its shapes; later Glance versions come with the images issue. */
+function versionsOf(req: FastifyRequest): Record<string, unknown>[] {
+  return [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/image/v2/` }] }];
+}
+
+export async function imageApi(fastify: FastifyInstance): Promise<void> {
+  const schema = { tags: ['image'] };
+  fastify.get('/', { schema: { ...schema, summary: 'Image API versions (300 Multiple Choices)' } }, async (req, reply) => reply.code(300).send({ versions: versionsOf(req) }));
+  fastify.get('/versions', { schema: { ...schema, summary: 'Image API versions' } }, async (req) => ({ versions: versionsOf(req) }));
+  await fastify.register(async (authed) => {
+    authed.addHook('onRequest', requireToken);
+    await authed.register(imageRoutes);
+  });
+}
