@@ -44,9 +44,11 @@ export class Cloud {
 
   private constructor(
     readonly session: Session,
-    /** The fabric this process runs, when started with Cloud.start(). */
+    /** The fabric this process runs, when started with Cloud.start() (or attached to). */
     readonly fabric: Fabric | undefined,
     clock: Clock,
+    /** Whether stop() stops the fabric too (Cloud.start) or only this client (attach, connect). */
+    private readonly ownsFabric: boolean,
   ) {
     this.compute = new ComputeClient(session, clock);
     this.identity = new IdentityClient(session);
@@ -55,15 +57,27 @@ export class Cloud {
   static async start(options: CloudStartOptions = {}): Promise<Cloud> {
     const fabric = await Fabric.start({ ...options, transport: options.transport ?? 'inproc' });
     try {
-      const login = options.login ?? { username: 'admin', password: fabric.adminPassword, projectName: 'admin' };
-      const clientId = newClientId();
-      const transport = await fabric.clientTransport(clientId, { username: `${login.username}@${login.projectName}`, password: login.password });
-      const session = must(await Session.open({ transport, clock: fabric.clock, login, directory: fabric.directory }));
-      return new Cloud(session, fabric, fabric.clock);
+      return await Cloud.open(fabric, options.login, true);
     } catch (e) {
       await fabric.stop();
       throw e;
     }
+  }
+
+  /**
+   * Another client of a fabric this process runs, logged in as `login` (default: its admin),
+   * on the fabric's own transport; stop() closes this client only.
+   */
+  static attach(fabric: Fabric, login?: Login): Promise<Cloud> {
+    return Cloud.open(fabric, login, false);
+  }
+
+  private static async open(fabric: Fabric, login: Login | undefined, owns: boolean): Promise<Cloud> {
+    const as = login ?? { username: 'admin', password: fabric.adminPassword, projectName: 'admin' };
+    const transport = await fabric.clientTransport(newClientId(), { username: `${as.username}@${as.projectName}`, password: as.password });
+    const opened = await Session.open({ transport, clock: fabric.clock, login: as, directory: fabric.directory });
+    if (!opened.ok) await transport.close();
+    return new Cloud(must(opened), fabric, fabric.clock, owns);
   }
 
   static async connect(options: ConnectOptions): Promise<Cloud> {
@@ -75,7 +89,7 @@ export class Cloud {
     });
     const opened = await Session.open({ transport, clock: wallClock, login: options, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     if (!opened.ok) await transport.close();
-    return new Cloud(must(opened), undefined, wallClock);
+    return new Cloud(must(opened), undefined, wallClock, false);
   }
 
   get caller(): Caller {
@@ -128,7 +142,7 @@ export class Cloud {
   async stop(): Promise<void> {
     await this.compute.close();
     await this.session.close();
-    await this.fabric?.stop();
+    if (this.ownsFabric) await this.fabric?.stop();
   }
 }
 

@@ -49,7 +49,7 @@ export class IdentityClient {
     must(await this.session.ask(TOKEN_KIND, hashToken(token), 'revoke'));
   }
 
-  /** A token's record, if it is valid (its user, or an admin); UNAUTHORIZED otherwise. */
+  /** A valid token's record (its user, or an admin); NOT_FOUND when it is unknown, expired or revoked. */
   async validateToken(token: string): Promise<TokenDescription> {
     return must(await this.session.ask<TokenDescription>(TOKEN_KIND, hashToken(token), 'describe'));
   }

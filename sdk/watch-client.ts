@@ -1,7 +1,7 @@
 // Waiting for a resource's status without polling: one subscription per project to its
 // `instance` events (made once, kept for the client's life), waiters keyed by server id, and a
 // read of the current status made after the subscription is live, so no change can slip between.
-import type { Clock } from '../transports/clock.js';
+import type { Clock, Timer } from '../transports/clock.js';
 import type { Endpoint, EventDelivery } from '../transports/endpoint.js';
 import { FabricError, Timeout } from '../transports/errors.js';
 import { ROOT } from '../transports/topics.js';
@@ -30,7 +30,10 @@ export interface WaitSpec<V> {
 const STATUS_EVENT = 'instance.status';
 
 export class InstanceWatch {
-  private readonly projects = new Map<string, Promise<() => Promise<void>>>();
+  /** Per project: its subscription, once asked for. */
+  private readonly projects = new Map<string, Promise<void>>();
+  private readonly unlisteners = new Set<() => Promise<void>>();
+  private closed = false;
   private readonly waiters = new Map<string, Set<(change: StatusChange) => void>>();
 
   constructor(
@@ -43,7 +46,6 @@ export class InstanceWatch {
    * the answer is the resource as it is then); rejects with the judge's error or TIMEOUT.
    */
   async until<V>(spec: WaitSpec<V>): Promise<V> {
-    await this.hear(spec.projectId);
     const heard: StatusChange[] = [];
     let wake: (() => void) | undefined;
     const waiter = (change: StatusChange): void => {
@@ -53,59 +55,69 @@ export class InstanceWatch {
     const set = this.waiters.get(spec.id) ?? new Set();
     set.add(waiter);
     this.waiters.set(spec.id, set);
-    let timedOut = false;
-    const timer = this.clock.setTimer(spec.timeoutMs, () => {
-      timedOut = true;
-      wake?.();
+    // Every step (subscribing, reading, waiting) races the deadline: none may outlast it.
+    let timer: Timer | undefined;
+    let last = 'unknown';
+    const expired = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimer(spec.timeoutMs, () => reject(new FabricError(Timeout(`${spec.what} did not happen within ${spec.timeoutMs} ms`, { id: spec.id, status: last }))));
     });
+    expired.catch(() => undefined); // observed by the races below; never unhandled
+    const within = <T>(step: Promise<T>): Promise<T> => Promise.race([step, expired]);
+    // The clock's timers do not keep a process alive, and an in-process fabric holds no socket:
+    // a program whose last act is awaiting a server would exit mid-wait without this handle.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
-      let now = await spec.read();
+      await within(this.hear(spec.projectId));
+      let now = await within(spec.read());
       if (now.projectId !== spec.projectId) {
         // An admin waiting on another project's server: hear that project too, then read again.
-        await this.hear(now.projectId);
-        now = await spec.read();
+        await within(this.hear(now.projectId));
+        now = await within(spec.read());
       }
+      last = now.status;
       let verdict = spec.judge(now.status, now.body ?? {});
       while (verdict === 'wait') {
         const change = heard.shift();
-        if (change !== undefined) {
-          verdict = spec.judge(change.status, change.body);
-          if (verdict === 'done') return (await spec.read()).value;
+        if (change === undefined) {
+          await within(new Promise<void>((resolve) => (wake = resolve)));
+          wake = undefined;
           continue;
         }
-        if (timedOut) throw new FabricError(Timeout(`${spec.what} did not happen within ${spec.timeoutMs} ms`, { id: spec.id, status: now.status }));
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
+        last = change.status;
+        verdict = spec.judge(change.status, change.body);
+        if (verdict === 'done') return (await within(spec.read())).value;
       }
       if (verdict === 'done') return now.value;
       throw verdict;
     } finally {
-      timer.cancel();
+      clearInterval(keepAlive);
+      timer?.cancel();
       set.delete(waiter);
       if (set.size === 0) this.waiters.delete(spec.id);
     }
   }
 
-  /** Stops hearing events (the client is closing). */
+  /** Stops hearing events (the client is closing); a subscription still pending is undone when it lands. */
   async close(): Promise<void> {
-    const stops = [...this.projects.values()];
+    this.closed = true;
+    const live = [...this.unlisteners];
+    this.unlisteners.clear();
     this.projects.clear();
-    for (const stop of stops) {
-      // A subscription that failed has nothing to undo.
-      const unlisten = await stop.catch(() => undefined);
-      await unlisten?.();
-    }
+    for (const unlisten of live) await unlisten();
   }
 
   private hear(projectId: string): Promise<void> {
     let listening = this.projects.get(projectId);
     if (listening === undefined) {
-      listening = this.endpoint.listen(`${ROOT}/events/${projectId}/instance/+`, (d) => this.deliver(d));
+      listening = this.endpoint.listen(`${ROOT}/events/${projectId}/instance/+`, (d) => this.deliver(d)).then((unlisten) => {
+        if (this.closed) void unlisten(); // nobody waits any more; its result changes nothing
+        else this.unlisteners.add(unlisten);
+      });
       this.projects.set(projectId, listening);
       // A refused subscription (MQTT ACL: another project's events) is not kept, so it is tried again.
       void listening.catch(() => this.projects.delete(projectId));
     }
-    return listening.then(() => undefined);
+    return listening;
   }
 
   private deliver(d: EventDelivery): void {
