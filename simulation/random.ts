@@ -1,0 +1,90 @@
+// Seeded randomness: one independent stream per purpose (a workload's arrivals, its lifetimes,
+// its flavor draws, host failures, ...), each derived from the run's seed and the stream's name,
+// so adding a workload or a fault never shifts the draws of the others. Distributions of time
+// are sampled here, in milliseconds.
+import { seededRandom } from '../supervision/index.js';
+
+export type Random = () => number;
+
+/** FNV-1a of a string (32 bits), to mix stream names into seeds. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** The stream `name` of the run with seed `seed`. */
+export function stream(seed: number, name: string): Random {
+  return seededRandom((hash32(name) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0);
+}
+
+/** A time distribution, resolved to milliseconds. */
+export type Distribution =
+  | { readonly kind: 'fixed'; readonly value: number }
+  | { readonly kind: 'exponential'; readonly mean: number }
+  | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
+  | { readonly kind: 'lognormal'; readonly median: number; readonly sigma: number };
+
+/** Exponential with the given mean: inverse transform on (0, 1]. */
+export function exponential(random: Random, mean: number): number {
+  return -mean * Math.log(1 - random());
+}
+
+function standardNormal(random: Random): number {
+  // Box-Muller; 1 - random() is in (0, 1], so the log is finite.
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+export function sample(d: Distribution, random: Random): number {
+  switch (d.kind) {
+    case 'fixed':
+      return d.value;
+    case 'exponential':
+      return exponential(random, d.mean);
+    case 'uniform':
+      return d.min + (d.max - d.min) * random();
+    case 'lognormal':
+      return d.median * Math.exp(d.sigma * standardNormal(random));
+    default: {
+      const never: never = d;
+      throw new Error(`unknown distribution ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function meanOf(d: Distribution): number {
+  switch (d.kind) {
+    case 'fixed':
+      return d.value;
+    case 'exponential':
+      return d.mean;
+    case 'uniform':
+      return (d.min + d.max) / 2;
+    case 'lognormal':
+      return d.median * Math.exp((d.sigma * d.sigma) / 2);
+    default: {
+      const never: never = d;
+      throw new Error(`unknown distribution ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Draws an index from weights (all ≥ 0, some > 0). */
+export function weighted(weights: readonly number[], random: Random): number {
+  let total = 0;
+  for (const w of weights) total += w;
+  let x = random() * total;
+  for (let i = 0; i < weights.length; i++) {
+    x -= weights[i]!;
+    if (x < 0) return i;
+  }
+  return weights.length - 1;
+}
+
+/** A UUID-shaped id (version 4 layout) from the stream: instance ids are the same on every run. */
+export function uuidFrom(random: Random): string {
+  const hex: string[] = [];
+  for (let i = 0; i < 4; i++) hex.push(Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0'));
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
