@@ -74,11 +74,12 @@ class MqttTransport implements Transport {
   publish(topic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<void> {
     if (this.status === 'closed') return Promise.reject(closedError(this.clientId));
     if (!isValidTopic(topic)) return Promise.reject(new FabricError(BadRequest(`invalid topic for publish: '${topic}'`)));
-    // A copy: mqtt.js keeps the packet until PUBACK (and resends it after a reconnect), and the
-    // caller may reuse its buffer (cbor-x encoders do) as soon as publish() returns.
-    const bytes = Buffer.from(payload);
     const qos = options.qos ?? 1;
     const retain = options.retain ?? false;
+    // No copy: the payload is ours until the promise settles (see Transport.publish), which for
+    // QoS 1 is after PUBACK, when mqtt.js and the socket are done with it. A QoS 0 publish
+    // settles once written to the socket, which may still hold it: that one is copied.
+    const bytes = qos === 0 ? Buffer.from(payload) : asBuffer(payload);
     if (this.status === 'connected') return this.send(topic, bytes, qos, retain);
     // QoS 0 is at most once: dropped while offline, as the in-process bus does.
     if (qos === 0) return Promise.resolve();
@@ -199,16 +200,15 @@ class MqttTransport implements Transport {
    */
   private dispatch(topic: string, payload: Buffer): void {
     if (this.status === 'closed') return;
-    const matched = this.subscriptions.match(topic);
-    matched.forEach(([, s], i) => {
-      try {
-        s.handler(topic, i === matched.length - 1 ? payload : Buffer.from(payload));
-      } catch (e) {
-        queueMicrotask(() => {
-          throw e;
-        });
-      }
-    });
+    const subscriptions = this.subscriptions;
+    if (subscriptions.wildcards === 0) {
+      // The common case (mailbox shards, reply topics): one exact filter at most, nothing to collect.
+      const only = subscriptions.exactly(topic);
+      if (only !== undefined) deliver(only, topic, payload);
+      return;
+    }
+    const matched = subscriptions.match(topic);
+    for (let i = 0; i < matched.length; i++) deliver(matched[i]![1], topic, i === matched.length - 1 ? payload : Buffer.from(payload));
   }
 
   /** Waits until in-flight publishes are acknowledged, the connection drops, or a bound passes. */
@@ -232,6 +232,24 @@ class MqttTransport implements Transport {
     for (const listener of [...this.listeners]) listener(status);
   }
 }
+
+function deliver(subscription: Subscription, topic: string, payload: Buffer): void {
+  try {
+    subscription.handler(topic, payload);
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
+}
+
+/** The payload as a Buffer (what mqtt.js writes), without copying its bytes. */
+function asBuffer(payload: Uint8Array): Buffer {
+  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+/** Drops mqtt.js's log calls (see connectMqtt). */
+const dropLog = (): void => undefined;
 
 /** CONNACK return codes that mean the credentials were refused (MQTT 3.1.1 §3.2.2.3). */
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -265,6 +283,9 @@ export function connectMqtt(options: MqttTransportOptions): Promise<Transport> {
     connectTimeout: options.connectTimeoutMs ?? 5000,
     // After the first connect, a refused reconnect (auth backend briefly down) keeps retrying.
     reconnectOnConnackError: true,
+    // mqtt.js logs through `debug`, whose calls cost an argument array each even when disabled
+    // (a dozen per message); unless DEBUG asks for logs, they go to a function that drops them.
+    ...(process.env.DEBUG === undefined ? { log: dropLog } : {}),
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
   };

@@ -36,6 +36,30 @@ export function matches(filter: string, topic: string): boolean {
   return mqttMatch(filter, topic);
 }
 
+/**
+ * matches() for one filter, made once for a filter tested against many topics: it reads the topic
+ * in place, where mqtt-match splits both strings into arrays on every call.
+ */
+export function filterMatcher(filter: string): (topic: string) => boolean {
+  if (!hasWildcard(filter)) return (topic) => topic === filter;
+  const levels = filter.split('/');
+  const first = levels[0];
+  const skipsDollar = first === '+' || first === '#';
+  return (topic) => {
+    if (skipsDollar && topic.startsWith('$')) return false;
+    let at = 0; // where the topic's next level starts; past the end once its last level is read
+    for (const level of levels) {
+      if (level === '#') return true; // also matches the parent level: 'a/#' matches 'a'
+      if (at > topic.length) return false;
+      let end = topic.indexOf('/', at);
+      if (end < 0) end = topic.length;
+      if (level !== '+' && (end - at !== level.length || !topic.startsWith(level, at))) return false;
+      at = end + 1;
+    }
+    return at > topic.length;
+  };
+}
+
 /** Filters to values (one value per filter); lookups by topic cost O(1) + O(wildcard filters). */
 export class FilterIndex<V> {
   private readonly exact = new Map<string, V>();
@@ -43,6 +67,16 @@ export class FilterIndex<V> {
 
   get size(): number {
     return this.exact.size + this.wildcard.size;
+  }
+
+  /** How many filters have wildcards (none: a topic matches at most the one exact filter). */
+  get wildcards(): number {
+    return this.wildcard.size;
+  }
+
+  /** The value of the filter equal to this topic (a topic has no wildcards). */
+  exactly(topic: string): V | undefined {
+    return this.exact.get(topic);
   }
 
   set(filter: string, value: V): void {

@@ -20,6 +20,14 @@ export interface Transport {
   readonly kind: string;
   /** A unique client id for this connection (the broker's client id on MQTT). */
   readonly clientId: string;
+  /**
+   * Publishes payload to topic. The payload is handed over: the transport may keep it and read it
+   * until the returned promise settles (an MQTT client holds a QoS 1 packet until PUBACK and sends
+   * it again after a reconnect), so the caller must not write to it before then. The codec's
+   * output is never written again, so encoded envelopes are published as they are, uncopied.
+   * Receivers never share bytes with the publisher: a transport that hands payloads over in
+   * memory (the in-process bus) copies them.
+   */
   publish(topic: string, payload: Uint8Array, options?: PublishOptions): Promise<void>;
   /** One handler per filter; re-subscribing the same filter replaces it. Resolves on SUBACK. */
   subscribe(filter: string, handler: MessageHandler, options?: { readonly qos?: Qos }): Promise<void>;
