@@ -17,24 +17,44 @@ export interface PendingRequest<M> {
 
 interface Slot<M> extends PendingRequest<M> {
   readonly resolve: (result: Result<unknown>) => void;
-  readonly timer: Timer;
+  /** Its own deadline timer; undefined for a request in the ordered lane (see PendingRequests). */
+  readonly timer: Timer | undefined;
 }
 
+/**
+ * Deadlines mostly come in the order the requests do (now + the same timeout), so they share one
+ * timer: requests whose deadline is no earlier than every deadline before them join the ordered
+ * lane, listed in insertion order (the Map's), and one timer stands at the first one's deadline;
+ * when it fires, it times out the lane's due requests from the front and moves on to the next.
+ * A request with an earlier deadline than the lane's last gets a timer of its own. Either way each
+ * times out at its deadline exactly, and an ask costs no timer to set and cancel.
+ */
 export class PendingRequests<M> {
   private readonly slots = new Map<string, Slot<M>>();
   private timeouts = 0;
+  /** Requests in the lane, its last deadline, and the timer at its first pending deadline. */
+  private laneSize = 0;
+  private laneLast = -Infinity;
+  private laneTimer: Timer | undefined;
 
   constructor(private readonly clock: Clock) {}
 
   /** Registers a request before it is sent; the promise settles once, with its reply or TIMEOUT. */
   add(corr: string, message: M, deadline: number): Promise<Result<unknown>> {
     return new Promise((resolve) => {
-      const timer = this.clock.setTimer(deadline - this.clock.now(), () => {
-        if (!this.slots.delete(corr)) return;
-        this.timeouts++;
-        resolve(err(Timeout(`no reply before the deadline (${deadline})`, { corr })));
-      });
-      this.slots.set(corr, { corr, message, deadline, sentAt: this.clock.now(), resent: 0, resolve, timer });
+      const now = this.clock.now();
+      let timer: Timer | undefined;
+      if (deadline >= this.laneLast) {
+        this.laneLast = deadline;
+        this.laneSize++;
+        this.laneTimer ??= this.clock.setTimer(deadline - now, () => this.laneDue());
+      } else {
+        timer = this.clock.setTimer(deadline - now, () => {
+          const slot = this.slots.get(corr);
+          if (slot !== undefined) this.expire(slot);
+        });
+      }
+      this.slots.set(corr, { corr, message, deadline, sentAt: now, resent: 0, resolve, timer });
     });
   }
 
@@ -42,8 +62,7 @@ export class PendingRequests<M> {
   settle(corr: string, result: Result<unknown>): boolean {
     const slot = this.slots.get(corr);
     if (!slot) return false;
-    this.slots.delete(corr);
-    slot.timer.cancel();
+    this.remove(slot);
     slot.resolve(result);
     return true;
   }
@@ -64,11 +83,8 @@ export class PendingRequests<M> {
   /** Settles every request with an error (the endpoint is closing). */
   failAll(error: ErrorValue): void {
     const slots = [...this.slots.values()];
-    this.slots.clear();
-    for (const slot of slots) {
-      slot.timer.cancel();
-      slot.resolve(err(error));
-    }
+    for (const slot of slots) this.remove(slot);
+    for (const slot of slots) slot.resolve(err(error));
   }
 
   get size(): number {
@@ -78,5 +94,42 @@ export class PendingRequests<M> {
   /** Requests that reached their deadline without a reply. */
   get timedOut(): number {
     return this.timeouts;
+  }
+
+  private remove(slot: Slot<M>): void {
+    this.slots.delete(slot.corr);
+    if (slot.timer !== undefined) {
+      slot.timer.cancel();
+      return;
+    }
+    if (--this.laneSize > 0) return;
+    // An empty lane leaves no timer behind, and starts again from any deadline.
+    this.laneTimer?.cancel();
+    this.laneTimer = undefined;
+    this.laneLast = -Infinity;
+  }
+
+  private expire(slot: Slot<M>): void {
+    this.remove(slot);
+    this.timeouts++;
+    slot.resolve(err(Timeout(`no reply before the deadline (${slot.deadline})`, { corr: slot.corr })));
+  }
+
+  /** The lane's timer: times out its due requests, oldest first, and stands at the next deadline. */
+  private laneDue(): void {
+    this.laneTimer = undefined;
+    const now = this.clock.now();
+    const due: Array<Slot<M>> = [];
+    let next: number | undefined;
+    for (const slot of this.slots.values()) {
+      if (slot.timer !== undefined) continue;
+      if (slot.deadline > now) {
+        next = slot.deadline;
+        break;
+      }
+      due.push(slot);
+    }
+    for (const slot of due) this.expire(slot);
+    if (next !== undefined && this.laneSize > 0) this.laneTimer ??= this.clock.setTimer(next - now, () => this.laneDue());
   }
 }

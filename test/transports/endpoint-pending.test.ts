@@ -57,3 +57,45 @@ void test('failAll settles every request with the error', async () => {
   for (const r of await Promise.all(answers)) assert.equal(!r.ok && r.error.code, 'UNAVAILABLE');
   assert.equal(clock.pending(), 0);
 });
+
+void test('requests share one deadline timer, and each still times out exactly at its own deadline', async () => {
+  // Deadlines in arrival order share the lane's timer; an earlier one than the lane's last gets
+  // its own. Whatever the mix, every request times out at its deadline, not before, not after.
+  const clock = new VirtualClock(0);
+  const table = new PendingRequests<string>(clock);
+  const deadlines = [100, 100, 250, 180, 400, 90, 400, 1000, 120, 1000];
+  const outcomes = new Map<string, { code: string; at: number }>();
+  const answers = deadlines.map((deadline, i) =>
+    table.add(`c${i}`, `m${i}`, deadline).then((r) => {
+      outcomes.set(`c${i}`, { code: r.ok ? 'ok' : r.error.code, at: clock.now() });
+    }),
+  );
+  assert.ok(clock.pending() < deadlines.length, 'in-order deadlines share a timer');
+  // replies for some: the others still time out on time
+  assert.equal(table.settle('c0', ok('pong')), true);
+  assert.equal(table.settle('c7', ok('pong')), true);
+  for (let t = 0; t < 1000; t += 10) await clock.advanceAsync(10);
+  await Promise.all(answers);
+  deadlines.forEach((deadline, i) => {
+    const expected = i === 0 || i === 7 ? { code: 'ok', at: 0 } : { code: 'TIMEOUT', at: deadline };
+    assert.deepEqual(outcomes.get(`c${i}`), expected, `c${i}`);
+  });
+  assert.equal(table.timedOut, deadlines.length - 2);
+  assert.equal(table.size, 0);
+  assert.equal(clock.pending(), 0, 'no timer is left once nothing is pending');
+});
+
+void test('a thousand requests in flight hold one timer; replies to all of them leave none', async () => {
+  const clock = new VirtualClock(0);
+  const table = new PendingRequests<number>(clock);
+  const answers: Array<Promise<unknown>> = [];
+  for (let i = 0; i < 1000; i++) {
+    answers.push(table.add(`c${i}`, i, clock.now() + 30_000));
+    clock.advance(1);
+  }
+  assert.equal(clock.pending(), 1);
+  for (let i = 0; i < 1000; i++) assert.ok(table.settle(`c${i}`, ok(i)));
+  await Promise.all(answers);
+  assert.equal(clock.pending(), 0);
+  assert.equal(table.timedOut, 0);
+});
