@@ -10,7 +10,7 @@ import type { Router } from './endpoint-router.js';
 import { ReplyWindow, type ReplyWindowOptions } from './dedup-window.js';
 import { FabricError, Internal, Timeout, toErrorValue, type ErrorValue } from './errors.js';
 import { ReceiveOrder, type ReceiveOrderStats } from './sequencer.js';
-import { matches } from './topic-matcher.js';
+import { filterMatcher } from './topic-matcher.js';
 import { ROOT } from './topics.js';
 
 const DEFAULT_REPLY_TOPICS = `${ROOT}/reply/+`;
@@ -62,6 +62,13 @@ interface Arrival {
   readonly handler: ServeHandler;
 }
 
+/**
+ * A reply as the window remembers it for repeats of its request: the bytes that were published
+ * when it went through the transport (one flat buffer rather than a graph of objects for the
+ * garbage collector to copy and trace for as long as it is remembered), else its body.
+ */
+type KeptReply = ReplyBody | Uint8Array;
+
 /** Where one reply goes: the asker's reply topic and correlation id, in the request's encoding. */
 interface ReplyTarget {
   readonly replyTo: string;
@@ -74,12 +81,15 @@ interface ReplyTarget {
 
 export class Inbox {
   private readonly order: ReceiveOrder<Arrival>;
-  private readonly window: ReplyWindow<ReplyBody, ReplyTarget>;
+  private readonly window: ReplyWindow<KeptReply, ReplyTarget>;
   private readonly counters: EndpointCounters;
+  /** Whether a topic is one replies may go to (see InboxOptions.replyTopics). */
+  private readonly mayReplyTo: (topic: string) => boolean;
   private closed = false;
 
   constructor(private readonly options: InboxOptions) {
     this.counters = options.counters;
+    this.mayReplyTo = filterMatcher(options.replyTopics ?? DEFAULT_REPLY_TOPICS);
     this.window = new ReplyWindow(options.replyWindow);
     this.order = new ReceiveOrder<Arrival>({
       clock: options.clock,
@@ -170,7 +180,7 @@ export class Inbox {
     switch (seen.kind) {
       case 'answered':
         this.counters.duplicatesAnswered++;
-        this.send(target, seen.reply);
+        this.send(target, keptBody(seen.reply));
         return;
       case 'waiting':
         // Answered by complete() when the handler replies.
@@ -189,10 +199,11 @@ export class Inbox {
   /** Sends the reply of a request, and again to every repeat of it that waited meanwhile. */
   answer(arrival: Arrival, target: ReplyTarget, body: ReplyBody): Promise<void> {
     const { envelope } = arrival;
+    const sent = this.sendKeeping(target, body);
     if (isSequenced(envelope)) {
-      for (const waiter of this.window.complete(envelope.inc, arrival.topic, envelope.seq, body)) this.send(waiter, body);
+      for (const waiter of this.window.complete(envelope.inc, arrival.topic, envelope.seq, sent.kept)) this.send(waiter, body);
     }
-    return this.sendAwaitable(target, body);
+    return sent.done;
   }
 
   /** An undecodable payload: answered with the decode error if a reply address can be salvaged. */
@@ -207,35 +218,33 @@ export class Inbox {
     this.send({ replyTo: salvaged.replyTo, corr: salvaged.corr, to: salvaged.replyTo, from: self, format: salvaged.format }, replyError(error));
   }
 
-  private mayReplyTo(topic: string): boolean {
-    return matches(this.options.replyTopics ?? DEFAULT_REPLY_TOPICS, topic);
-  }
-
   private send(target: ReplyTarget, body: ReplyBody): void {
-    void this.sendAwaitable(target, body);
+    void this.sendKeeping(target, body).done;
   }
 
-  /** Never rejects: a reply that cannot be sent is counted (the asker will time out or resend). */
-  private sendAwaitable(target: ReplyTarget, body: ReplyBody): Promise<void> {
+  /** Sends a reply; `done` never rejects: a reply that cannot be sent is counted (the asker will time out or resend). */
+  private sendKeeping(target: ReplyTarget, body: ReplyBody): { done: Promise<void>; kept: KeptReply } {
     const router = this.options.router;
     if (!this.mayReplyTo(target.replyTo)) {
       this.counters.sendFailures++;
-      return Promise.resolve();
+      return { done: Promise.resolve(), kept: body };
     }
-    let sent = router.send(target.replyTo, this.replyEnvelope(target, body), target.format);
-    if (!sent.ok) {
+    let sent = body;
+    let routed = router.route(target.replyTo, this.replyEnvelope(target, sent), target.format);
+    if (!('done' in routed)) {
       // The handler's reply cannot travel (not plain data, too large): tell the asker why rather
       // than let it wait for its deadline.
-      const why = Internal(`the reply could not be encoded: ${sent.error.message}`, { cause: sent.error.code });
-      sent = router.send(target.replyTo, this.replyEnvelope(target, replyError(why)), target.format);
+      sent = replyError(Internal(`the reply could not be encoded: ${routed.message}`, { cause: routed.code }));
+      routed = router.route(target.replyTo, this.replyEnvelope(target, sent), target.format);
     }
-    if (!sent.ok) {
+    if (!('done' in routed)) {
       this.counters.sendFailures++;
-      return Promise.resolve();
+      return { done: Promise.resolve(), kept: sent };
     }
-    return sent.value.catch(() => {
+    const done = routed.done.catch(() => {
       this.counters.sendFailures++;
     });
+    return { done, kept: routed.bytes ?? sent };
   }
 
   private replyEnvelope(target: ReplyTarget, body: ReplyBody): Envelope {
@@ -294,6 +303,14 @@ class InboxDelivery implements Delivery {
     this.answered = true;
     return this.inbox.answer(this.arrival, this.target, body);
   }
+}
+
+/** The body of a remembered reply: the bytes that were sent are decoded again (repeats are rare). */
+function keptBody(kept: KeptReply): ReplyBody {
+  if (!(kept instanceof Uint8Array)) return kept;
+  const decoded = decodeEnvelope(kept);
+  if (decoded.ok) return decoded.value.envelope.body as ReplyBody;
+  return replyError(Internal(`the remembered reply could not be read: ${decoded.error.message}`));
 }
 
 /** Sequenced messages carry a seq ≥ 1 (counted per sender incarnation and topic); 0 means unsequenced. */

@@ -4,9 +4,15 @@
 import { tryEncodeEnvelope, type WireFormat } from './codec.js';
 import type { Envelope } from './envelope.js';
 import type { EndpointCounters } from './endpoint-stats.js';
-import { err, ok, type Result } from './errors.js';
+import { err, ok, type ErrorValue, type Result } from './errors.js';
 import type { LocalDirectory } from './local-directory.js';
 import type { Transport } from './transport.js';
+
+/** An envelope on its way: when it is delivered, and its bytes if it was encoded for the transport. */
+export interface Routed {
+  readonly done: Promise<void>;
+  readonly bytes: Uint8Array | undefined;
+}
 
 export class Router {
   constructor(
@@ -22,13 +28,21 @@ export class Router {
    * that no handler runs inside its sender's call) or when the broker acknowledged it.
    */
   send(topic: string, envelope: Envelope, format: WireFormat): Result<Promise<void>> {
+    const routed = this.route(topic, envelope, format);
+    return 'done' in routed ? ok(routed.done) : err(routed);
+  }
+
+  /** send(), with the encoded bytes (the transport has them too, and nobody writes to them). */
+  route(topic: string, envelope: Envelope, format: WireFormat): Routed | ErrorValue {
     const inboxes = this.directory?.lookup(topic);
     if (inboxes !== undefined && inboxes.length > 0) {
       this.counters.sentLocally++;
       for (const inbox of inboxes) queueMicrotask(() => inbox(envelope, topic));
-      return ok(Promise.resolve());
+      return { done: Promise.resolve(), bytes: undefined };
     }
-    return this.publish(topic, envelope, format);
+    const bytes = tryEncodeEnvelope(envelope, format);
+    if (!bytes.ok) return bytes.error;
+    return { done: this.transport.publish(topic, bytes.value, { qos: 1 }), bytes: bytes.value };
   }
 
   /** Publishes through the transport even when a local receiver exists (events fan out). */

@@ -44,3 +44,51 @@ void test('the window is bounded in entries over all senders, the oldest forgott
   assert.equal(w.repeat('c', 'u', 1, 'x').kind, 'waiting');
   assert.equal(w.size, 3);
 });
+
+void test('byte replies are kept as copies that stay intact while remembered, across many chunks', () => {
+  const w = new ReplyWindow<Uint8Array | string, string>({ maxEntries: 5000 });
+  const sent = new Map<number, Uint8Array>();
+  for (let seq = 1; seq <= 20_000; seq++) {
+    const reply = Buffer.alloc(100 + (seq % 700), seq & 0xff);
+    assert.ok(w.begin('inc', 't', seq));
+    w.complete('inc', 't', seq, reply);
+    sent.set(seq, Uint8Array.from(reply));
+    reply.fill(0); // the sender's buffer is reused: the window has its own copy
+  }
+  assert.equal(w.size, 5000);
+  assert.equal(w.repeat('inc', 't', 15_000, 'x').kind, 'forgotten');
+  for (const seq of [15_001, 17_777, 20_000]) {
+    const seen = w.repeat('inc', 't', seq, 'x');
+    assert.ok(seen.kind === 'answered' && seen.reply instanceof Uint8Array);
+    assert.deepEqual(Uint8Array.from(seen.reply), sent.get(seq), `seq ${seq}`);
+  }
+  // a repeat of a request begun but not answered yet is still told apart from one never seen
+  assert.ok(w.begin('inc', 't', 20_001));
+  assert.equal(w.begin('inc', 't', 20_001), false);
+  assert.equal(w.repeat('inc', 't', 20_001, 'x').kind, 'waiting');
+  w.complete('inc', 't', 20_001, 'not bytes');
+  assert.deepEqual(w.repeat('inc', 't', 20_001, 'x'), { kind: 'answered', reply: 'not bytes' });
+});
+
+void test('the index finds every remembered request among thousands of senders and seqs, and forgets the evicted', () => {
+  const w = new ReplyWindow<number, string>({ maxEntries: 3000 });
+  const started: [string, number][] = [];
+  let n = 0;
+  for (let round = 0; round < 6; round++) {
+    for (let s = 0; s < 700; s++) {
+      const sender = `inc-${(s * 7919) % 1000}`;
+      const seq = round * 1_000_003 + s * 3 + 2 ** 40; // large seqs exercise the high bits of the hash
+      assert.ok(w.begin(sender, 't', seq));
+      w.complete(sender, 't', seq, ++n);
+      started.push([sender, seq]);
+    }
+  }
+  const remembered = started.slice(-3000);
+  const forgotten = started.slice(0, -3000);
+  assert.ok(forgotten.length > 1000);
+  remembered.forEach(([sender, seq], i) => {
+    assert.deepEqual(w.repeat(sender, 't', seq, 'x'), { kind: 'answered', reply: forgotten.length + i + 1 });
+  });
+  for (const [sender, seq] of forgotten) assert.equal(w.repeat(sender, 't', seq, 'x').kind, 'forgotten');
+  assert.equal(w.size, 3000);
+});
