@@ -323,13 +323,13 @@ export function validateReplyBody(x: unknown): Result<ReplyBody> {
   const bad = (message: string): Result<ReplyBody> => err(BadEnvelope(`reply body ${message}`, { field: 'body' }));
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return bad('must be an object');
   const r = x as Record<string, unknown>;
-  const keys = Object.keys(r);
+  const keys = ownKeyCount(r);
   if (r.type === 'ok') {
-    if (keys.length !== 2 || !('body' in r)) return bad("of type 'ok' must have exactly the keys type and body");
+    if (keys !== 2 || !('body' in r)) return bad("of type 'ok' must have exactly the keys type and body");
     return ok(x as ReplyBody);
   }
   if (r.type === 'error') {
-    if (keys.length !== 2 || !('error' in r)) return bad("of type 'error' must have exactly the keys type and error");
+    if (keys !== 2 || !('error' in r)) return bad("of type 'error' must have exactly the keys type and error");
     const e = r.error;
     if (typeof e !== 'object' || e === null) return bad('error must be an ErrorValue');
     const v = e as Record<string, unknown>;
@@ -345,4 +345,11 @@ export function validateReplyBody(x: unknown): Result<ReplyBody> {
     return ok(x as ReplyBody);
   }
   return bad("type must be 'ok' or 'error'");
+}
+
+/** Object.keys(o).length without the array. */
+function ownKeyCount(o: object): number {
+  let n = 0;
+  for (const key in o) if (Object.hasOwn(o, key)) n++;
+  return n;
 }

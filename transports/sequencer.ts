@@ -75,7 +75,9 @@ export class ReceiveOrder<T> {
   private skippedCount = 0;
   private lateCount = 0;
   private evictedCount = 0;
-  private lastKey: string | undefined;
+  /** The pair of the previous arrival: consecutive messages mostly come from one sender and topic. */
+  private lastSender: string | undefined;
+  private lastTopic: string | undefined;
   private lastState: PairState<T> | undefined;
 
   constructor(private readonly options: ReceiveOrderOptions<T>) {
@@ -87,7 +89,9 @@ export class ReceiveOrder<T> {
 
   /** Takes one sequenced arrival (seq ≥ 1); delivers it and whatever it unblocks, in order. */
   accept(sender: string, topic: string, seq: number, item: T): void {
-    const state = this.touch(pairKey(sender, topic));
+    // Already the most recently used: no key to build, nothing to move.
+    const last = this.lastState;
+    const state = last !== undefined && sender === this.lastSender && topic === this.lastTopic ? last : this.touch(sender, topic);
     if (seq === state.next) {
       this.options.deliver(item, false);
       state.next++;
@@ -114,16 +118,17 @@ export class ReceiveOrder<T> {
   close(): void {
     for (const state of this.pairs.values()) state.timer?.cancel();
     this.pairs.clear();
-    this.lastKey = undefined;
+    this.lastSender = undefined;
+    this.lastTopic = undefined;
     this.lastState = undefined;
     this.heldCount = 0;
   }
 
-  private touch(key: string): PairState<T> {
-    // The pair of the previous message is already the most recently used: nothing to move.
-    if (key === this.lastKey && this.lastState) return this.lastState;
+  private touch(sender: string, topic: string): PairState<T> {
+    const key = pairKey(sender, topic);
     let state = this.pairs.get(key);
-    this.lastKey = key;
+    this.lastSender = sender;
+    this.lastTopic = topic;
     if (state) {
       this.lastState = state;
       // Map order is insertion order: re-inserting makes it the most recently used.
