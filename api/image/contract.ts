@@ -10,9 +10,10 @@ export const IMAGES_CATALOG_ID = 'catalog';
 export interface ImageView {
   readonly id: string;
   readonly name: string | null;
-  readonly status: 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'pending_delete' | 'deactivated' | 'uploading' | 'importing';
+  readonly status: 'queued' | 'saving' | 'active' | 'killed' | 'deactivated';
   readonly visibility: 'public' | 'private' | 'shared' | 'community';
   readonly protected: boolean;
+  readonly osHidden: boolean;
   readonly diskFormat: string | null;
   readonly containerFormat: string | null;
   readonly minDisk: number;
@@ -22,7 +23,7 @@ export interface ImageView {
   readonly checksum: string | null;
   readonly osHashAlgo: string | null;
   readonly osHashValue: string | null;
-  readonly owner: string | null;
+  readonly owner: string;
   readonly tags: readonly string[];
   /** Extra string properties (Glance's free-form image properties). */
   readonly properties: Readonly<Record<string, string>>;

@@ -61,7 +61,7 @@ export function imageBody(i: ImageView): Record<string, unknown> {
     status: i.status,
     visibility: i.visibility,
     protected: i.protected,
-    os_hidden: false,
+    os_hidden: i.osHidden,
     disk_format: i.diskFormat,
     container_format: i.containerFormat,
     min_disk: i.minDisk,
