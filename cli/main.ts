@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `cumulo` command: one sub-command per file (up, and later host, simulate).
+// The `cumulo` command: one sub-command per file.
 import { Command } from 'commander';
+import { simulateCommand } from './simulate.js';
 import { upCommand } from './up.js';
 
 const program = new Command('cumulo')
@@ -9,5 +10,6 @@ const program = new Command('cumulo')
   .showHelpAfterError();
 
 program.addCommand(upCommand());
+program.addCommand(simulateCommand());
 
 await program.parseAsync(process.argv);

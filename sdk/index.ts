@@ -9,6 +9,8 @@ export { ServerFailed } from './client-errors.js';
 export { Fabric, SIMULATED_HOST } from './fabric.js';
 export type { FabricOptions, TransportChoice } from './fabric.js';
 export type { Login, RequestOptions } from './session.js';
+export { Simulation } from './simulation.js';
+export type { Report, RunResult, Scenario, ScenarioInput, SimulationRunOptions } from './simulation.js';
 export type { AssignmentView, AuthResult, Caller, ProjectView, Role, UserView } from '../actors/identity/index.js';
 export type {
   FlavorView,
