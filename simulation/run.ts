@@ -4,6 +4,8 @@
 // a failed host is accounted for exactly once; a second account is a bug and fails the run.
 import * as hdr from 'hdr-histogram-js';
 import type { ResourceEvent } from '../actors/events.js';
+import { SYSTEM_CALLER } from '../actors/identity/caller.js';
+import type { Message } from '../supervision/index.js';
 import { FabricError } from '../transports/errors.js';
 import { fullDriver, placementDriver, type Driver, type InstanceRequest } from './drivers.js';
 import { EventEngine, type RunProgress } from './engine.js';
@@ -26,6 +28,33 @@ export interface RunOptions {
   readonly onProgress?: (p: RunProgress & { readonly end: number }) => void;
   /** Also return every placement, in request order (the fabric comparison test reads them). */
   readonly recordPlacements?: boolean;
+  /**
+   * At the end, ask every host actor for its claims and compare them with the instances the
+   * simulator counts as running there; and return what became of each instance of a failed host.
+   */
+  readonly audit?: boolean;
+}
+
+/** What became of one instance running on a host when the host failed. */
+export interface FaultRecord {
+  readonly id: string;
+  readonly hostId: string;
+  /** Virtual ms of the failure. */
+  readonly at: number;
+  /** The rebuilt server (a new id) when evacuated. */
+  readonly replacement: string | null;
+  outcome: 'rescheduled' | 'lost' | 'unresolved';
+  /** Where the replacement runs. */
+  placedOn: string | null;
+}
+
+export interface Audit {
+  /** Claims held by the host actors at the end, and instances the simulator counts as running. */
+  readonly claims: number;
+  readonly running: number;
+  /** `host: instance` entries held by one side only. */
+  readonly mismatches: readonly string[];
+  readonly faults: readonly FaultRecord[];
 }
 
 export interface PlacementRecord {
@@ -43,6 +72,7 @@ export interface RunResult {
   readonly placements?: readonly PlacementRecord[];
   /** Live VMs at the end (the benchmark's anchor keeps as many timers pending). */
   readonly liveAtEnd: number;
+  readonly audit?: Audit;
 }
 
 type VmState = 'pending' | 'active' | 'ending' | 'ended' | 'rejected' | 'lost';
@@ -62,6 +92,8 @@ interface Vm {
   /** Being rebuilt after its host failed. */
   evacuating: boolean;
   record: { hostId: string | null } | undefined;
+  /** Its fault record while it is being rebuilt. */
+  fault: FaultRecord | undefined;
 }
 
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
@@ -90,6 +122,9 @@ class Simulation {
   private readonly placements: PlacementRecord[] = [];
   private readonly hostsDown = new Set<string>();
   private readonly largest: Flavor;
+  private readonly faultLog: FaultRecord[] = [];
+  /** Set when an accounting invariant broke; the run then fails with SIMULATION_FAILED. */
+  private broken: string | undefined;
 
   constructor(
     private readonly scenario: Scenario,
@@ -162,7 +197,13 @@ class Simulation {
     }
     const heartbeatWrites = (cloud.store.reminderWrites.get('host heartbeat') ?? 0) - heartbeatWritesBefore;
     const report = this.report(end, faults, writes, totalWrites, heartbeatWrites);
-    return { report, ...(this.options.recordPlacements === true ? { placements: this.placements } : {}), liveAtEnd: this.ledger.live };
+    const audit = this.options.audit === true ? await this.audit() : undefined;
+    return {
+      report,
+      ...(this.options.recordPlacements === true ? { placements: this.placements } : {}),
+      ...(audit === undefined ? {} : { audit }),
+      liveAtEnd: this.ledger.live,
+    };
   }
 
   private workloadCounts(name: string): { requests: number; accepted: number; rejected: number } {
@@ -182,7 +223,7 @@ class Simulation {
       const seq = ++this.seq;
       const request: InstanceRequest = { id: uuidFrom(this.ids), name: `${batch.workload}-${seq}`, flavor: arrival.flavor, project, zone: arrival.zone, group };
       const counted = now >= this.scenario.warmupMs;
-      const vm: Vm = { seq, request, arrival, arrivedAt: now, counted, state: 'pending', hostId: null, endsAt: undefined, evacuating: false, record: undefined };
+      const vm: Vm = { seq, request, arrival, arrivedAt: now, counted, state: 'pending', hostId: null, endsAt: undefined, evacuating: false, record: undefined, fault: undefined };
       if (this.options.recordPlacements === true) {
         const record = { id: request.id, workload: batch.workload, flavor: arrival.flavor.name, at: now, hostId: null };
         this.placements.push(record);
@@ -219,6 +260,7 @@ class Simulation {
     if (vm.evacuating) {
       vm.evacuating = false;
       this.fault.rescheduled++;
+      this.resolve(vm, 'rescheduled', hostId);
       // Its lifetime ran out while it was being rebuilt: it ends now.
       if (vm.endsAt !== undefined && vm.endsAt <= now) this.end(vm);
       return;
@@ -243,6 +285,7 @@ class Simulation {
       vm.evacuating = false;
       vm.state = 'lost';
       this.fault.lost++;
+      this.resolve(vm, 'lost', null);
     } else {
       vm.state = 'rejected';
       if (vm.counted) {
@@ -303,18 +346,52 @@ class Simulation {
       this.fault.instancesOnFailedHosts++;
       // The dead server is deleted (its claim on the dead host given back).
       this.driver.remove(old, hostId);
+      const request: InstanceRequest = { ...old, id: uuidFrom(this.ids), name: `${old.name}-r` };
+      vm.fault = { id: old.id, hostId, at: now, replacement: evacuate ? request.id : null, outcome: 'unresolved', placedOn: null };
+      if (this.options.audit === true) this.faultLog.push(vm.fault);
       if (!evacuate) {
         vm.state = 'lost';
         this.fault.lost++;
+        this.resolve(vm, 'lost', null);
         continue;
       }
-      const request: InstanceRequest = { ...old, id: uuidFrom(this.ids), name: `${old.name}-r` };
       vm.request = request;
       vm.state = 'pending';
       vm.evacuating = true;
       this.byId.set(request.id, vm);
       this.driver.create(request);
     }
+  }
+
+  /** Settles an instance of a failed host: exactly once, or the run is broken. */
+  private resolve(vm: Vm, outcome: 'rescheduled' | 'lost', placedOn: string | null): void {
+    const f = vm.fault;
+    if (f === undefined || f.outcome !== 'unresolved') {
+      // Thrown from the report: this runs in a callback of the cloud's answers.
+      this.broken ??= `instance ${f?.id ?? vm.request.id} of a failed host was accounted for twice (${f?.outcome ?? 'no record'}, then ${outcome})`;
+      return;
+    }
+    f.outcome = outcome;
+    f.placedOn = placedOn;
+    vm.fault = undefined;
+  }
+
+  /** The host actors' claims against the instances the simulator counts as running on them. */
+  private async audit(): Promise<Audit> {
+    const mismatches: string[] = [];
+    let claims = 0;
+    let running = 0;
+    for (const h of this.cloud.hosts) {
+      const view = await this.cloud.system.ref('host', h.id).ask({ type: 'describe', caller: SYSTEM_CALLER } as Message, { timeoutMs: 600_000 });
+      if (!view.ok) throw new FabricError(view.error);
+      const held = new Set(Object.keys((view.value as { claims: Record<string, unknown> }).claims));
+      const mine = new Set([...(this.onHost.get(h.id) ?? [])].map((vm) => vm.request.id));
+      claims += held.size;
+      running += mine.size;
+      for (const id of held) if (!mine.has(id)) mismatches.push(`${h.id}: ${id} claimed, not counted`);
+      for (const id of mine) if (!held.has(id)) mismatches.push(`${h.id}: ${id} counted, not claimed`);
+    }
+    return { claims, running, mismatches, faults: this.faultLog };
   }
 
   private sample(): void {
@@ -335,6 +412,7 @@ class Simulation {
 
   private report(end: number, faults: ReturnType<typeof scheduleFaults>, writes: Map<string, number>, totalWrites: number, heartbeatWrites: number): Report {
     const { scenario, cloud, ledger } = this;
+    if (this.broken !== undefined) throw new FabricError(SimulationFailed(this.broken));
     const unresolved = this.fault.instancesOnFailedHosts - this.fault.rescheduled - this.fault.lost;
     const stillEvacuating = [...this.byId.values()].filter((vm) => vm.evacuating).length;
     if (unresolved !== stillEvacuating || unresolved < 0) {

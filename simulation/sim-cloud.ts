@@ -7,7 +7,7 @@ import { registerComputeCatalogs, registerInstances } from '../actors/compute/in
 import type { EventSink } from '../actors/events.js';
 import { SYSTEM_CALLER, type Caller } from '../actors/identity/caller.js';
 import { registerQuota } from '../actors/quota/index.js';
-import { createSchedulerKind, type SchedulerMessage } from '../actors/scheduler/index.js';
+import { createSchedulerKind } from '../actors/scheduler/index.js';
 import { createFakeDriver, createHostKind, type Inventory } from '../hosts/compute/index.js';
 import { FabricNode } from '../supervision/fabric-node.js';
 import { createActorSystem, type ActorSystem, type KindDefinition, type Message } from '../supervision/index.js';
