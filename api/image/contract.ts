@@ -1,10 +1,11 @@
-// The messages the Glance routes send to the image service's actors, in one place: the kind of
-// an image (`image/<uuid>`, asked `show`) and of the catalog that lists the images a caller may
-// see (`images/<catalog id>`, asked `list`), and the view they answer. The images issue's actor
-// (actors/image) owns these messages; this file follows its contract.
+// The messages the Glance routes send to the image service's actors, in one place: an image
+// (`image/<uuid>`, asked `show`) and the index that lists the images a caller may see
+// (`image-index/global`, asked `list` with Glance's filters, one sort key, limit and marker), and
+// the view they answer. actors/image owns these messages; this file follows its contract until
+// that folder has a public face (index.ts) to import them from.
 export const IMAGE_KIND = 'image';
-export const IMAGES_KIND = 'images';
-export const IMAGES_CATALOG_ID = 'catalog';
+export const IMAGES_KIND = 'image-index';
+export const IMAGES_CATALOG_ID = 'global';
 
 /** An image as the image actor shows it. */
 export interface ImageView {
@@ -31,6 +32,11 @@ export interface ImageView {
   readonly updatedAt: number;
 }
 
+/** A page of the index's listing; `next` is the marker of the next page when this one is full. */
 export interface ImageList {
   readonly images: readonly ImageView[];
+  readonly next: string | null;
 }
+
+/** Sort keys the index sorts by (one at a time). */
+export const IMAGE_SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'virtual_size', 'id', 'created_at', 'updated_at', 'min_ram', 'min_disk', 'owner', 'visibility'] as const;

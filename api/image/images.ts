@@ -7,8 +7,8 @@ import { BadRequest, NotFound } from '../../transports/errors.js';
 import { ask, tryAsk } from '../auth.js';
 import { fail } from '../errors.js';
 import { isPlainId } from '../gateway.js';
-import { paginate, PagingQuery, type Collection, type Direction } from '../paging.js';
-import { IMAGE_KIND, IMAGES_CATALOG_ID, IMAGES_KIND, type ImageList, type ImageView } from './contract.js';
+import { PagingQuery } from '../paging.js';
+import { IMAGE_KIND, IMAGE_SORT_KEYS, IMAGES_CATALOG_ID, IMAGES_KIND, type ImageList, type ImageView } from './contract.js';
 
 const tags = ['image'];
 const security = [{ token: [] }];
@@ -29,24 +29,6 @@ export const ImageParams = Type.Object({ id: Type.String({ minLength: 1, maxLeng
 export type ImageParams = Static<typeof ImageParams>;
 
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
-
-const images: Collection<ImageView> = {
-  id: (i) => i.id,
-  keys: {
-    name: (i) => i.name,
-    status: (i) => i.status,
-    created_at: (i) => i.createdAt,
-    updated_at: (i) => i.updatedAt,
-    size: (i) => i.size,
-    id: (i) => i.id,
-    disk_format: (i) => i.diskFormat,
-    container_format: (i) => i.containerFormat,
-    visibility: (i) => i.visibility,
-    min_disk: (i) => i.minDisk,
-    min_ram: (i) => i.minRam,
-  },
-  defaultSort: [['created_at', 'desc']],
-};
 
 function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -81,18 +63,48 @@ export function imageBody(i: ImageView): Record<string, unknown> {
   };
 }
 
-/** Glance's `sort=name:asc,created_at:desc` as sort_key / sort_dir. */
-function sortOf(q: ImageListQuery): ImageListQuery {
-  if (q.sort === undefined) return q;
-  const keys: string[] = [];
-  const dirs: Direction[] = [];
-  for (const part of q.sort.split(',')) {
-    const [key, dir = 'asc'] = part.trim().split(':');
-    if (dir !== 'asc' && dir !== 'desc') fail(BadRequest(`Invalid sort direction: ${dir.slice(0, 16)}`, { field: 'sort' }));
-    keys.push(key ?? '');
-    dirs.push(dir);
+/** Glance's sort (`sort=name:asc`, or sort_key and sort_dir): the index sorts by one key. */
+function sortOf(q: ImageListQuery): Record<string, unknown> {
+  let keys: string[] = [];
+  let dirs: string[] = [];
+  if (q.sort !== undefined) {
+    for (const part of q.sort.split(',')) {
+      const [key = '', dir = 'asc'] = part.trim().split(':');
+      keys.push(key);
+      dirs.push(dir);
+    }
+  } else {
+    keys = q.sort_key === undefined ? [] : typeof q.sort_key === 'string' ? [q.sort_key] : [...q.sort_key];
+    dirs = q.sort_dir === undefined ? [] : typeof q.sort_dir === 'string' ? [q.sort_dir] : [...q.sort_dir];
   }
-  return { ...q, sort_key: keys, sort_dir: dirs };
+  if (keys.length > 1 || dirs.length > 1) fail(BadRequest('sort by one key at a time', { field: 'sort' }));
+  const [key] = keys;
+  const [dir] = dirs;
+  if (key !== undefined && !(IMAGE_SORT_KEYS as readonly string[]).includes(key)) fail(BadRequest(`Invalid sort key: ${key.slice(0, 64)}`, { field: 'sort_key' }));
+  if (dir !== undefined && dir !== 'asc' && dir !== 'desc') fail(BadRequest(`Invalid sort direction: ${dir.slice(0, 16)}`, { field: 'sort_dir' }));
+  return { ...(key === undefined ? {} : { sortKey: key }), ...(dir === undefined ? {} : { sortDir: dir }) };
+}
+
+const STATUSES = ['queued', 'saving', 'active', 'killed', 'deactivated'];
+
+/** The index's list message for a Glance query (unknown statuses match nothing, as in Glance). */
+function listMessage(q: ImageListQuery): Record<string, unknown> | undefined {
+  if (q.status !== undefined && !STATUSES.includes(q.status)) return undefined;
+  if (q.marker !== undefined && !UUID.test(q.marker)) fail(BadRequest(`marker ${q.marker.slice(0, 64)} could not be found`, { field: 'marker' }));
+  const tags = q.tag === undefined ? undefined : typeof q.tag === 'string' ? [q.tag] : q.tag;
+  const fields: Record<string, unknown> = {
+    name: q.name,
+    status: q.status,
+    visibility: q.visibility,
+    owner: q.owner,
+    tags,
+    diskFormat: q.disk_format,
+    containerFormat: q.container_format,
+    limit: q.limit === undefined ? undefined : Math.min(q.limit, 1000),
+    marker: q.marker?.toLowerCase(),
+    ...sortOf(q),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
 
 function notFound(id: string) {
@@ -118,22 +130,12 @@ export async function resolveImageRef(req: FastifyRequest, id: string): Promise<
 
 export async function imageRoutes(fastify: FastifyInstance): Promise<void> {
   fastify.get<{ Querystring: ImageListQuery }>('/v2/images', { schema: { tags, summary: 'List images', querystring: ImageListQuery, security } }, async (req) => {
-    const q = sortOf(req.query);
-    const { images: all } = await ask<ImageList>(req, IMAGES_KIND, IMAGES_CATALOG_ID, 'list');
-    const wantedTags = q.tag === undefined ? [] : typeof q.tag === 'string' ? [q.tag] : q.tag;
-    const selected = all.filter(
-      (i) =>
-        (q.name === undefined || i.name === q.name) &&
-        (q.status === undefined || i.status === q.status) &&
-        (q.visibility === undefined || q.visibility === 'all' || i.visibility === q.visibility) &&
-        (q.owner === undefined || i.owner === q.owner) &&
-        (q.disk_format === undefined || i.diskFormat === q.disk_format) &&
-        (q.container_format === undefined || i.containerFormat === q.container_format) &&
-        wantedTags.every((t) => i.tags.includes(t)),
-    );
-    const page = paginate(selected, q, images);
-    const next = page.next === undefined ? {} : { next: `/v2/images?marker=${encodeURIComponent(page.next)}${q.limit === undefined ? '' : `&limit=${q.limit}`}` };
-    return { images: page.items.map(imageBody), first: '/v2/images', schema: '/v2/schemas/images', ...next };
+    const message = listMessage(req.query);
+    if (message === undefined) return { images: [], first: '/v2/images', schema: '/v2/schemas/images' };
+    const page = await ask<ImageList>(req, IMAGES_KIND, IMAGES_CATALOG_ID, 'list', message);
+    const limit = req.query.limit === undefined ? '' : `&limit=${req.query.limit}`;
+    const next = page.next === null ? {} : { next: `/v2/images?marker=${encodeURIComponent(page.next)}${limit}` };
+    return { images: page.images.map(imageBody), first: '/v2/images', schema: '/v2/schemas/images', ...next };
   });
   fastify.get<{ Params: ImageParams }>('/v2/images/:id', { schema: { tags, summary: 'Show an image', params: ImageParams, security } }, async (req) => {
     return imageBody(await showImage(req, req.params.id));

@@ -1,5 +1,5 @@
 // A stand-in for the image service's actors (api/image/contract.ts), registered on a test
-// fabric until actors/image lands: `image/<id>` answers show, `images/catalog` answers list.
+// fabric until actors/image lands: `image/<id>` answers show, `image-index/global` answers list (by name only).
 // Images are seeded by the test; the real actor owns uploads.
 import { randomUUID } from 'node:crypto';
 import { defineKind, refuse } from '../../supervision/index.js';
@@ -45,13 +45,13 @@ export function registerImageStub(system: ActorSystem, seeded: readonly ImageVie
       return found ?? refuse(NotFound(`no image ${ctx.id}`));
     },
   });
-  const catalog = defineKind<null, { type: 'list'; caller?: unknown }, { images: readonly ImageView[] }>({
+  const catalog = defineKind<null, { type: 'list'; caller?: unknown; name?: string }, { images: readonly ImageView[]; next: null }>({
     name: IMAGES_KIND,
     messageTypes: { list: true },
     initialState: null,
     async handle(_ctx, msg) {
       if (!authed(msg.caller)) return refuse(Unauthorized('this request needs a token'));
-      return { images: [...byId.values()] };
+      return { images: [...byId.values()].filter((i) => msg.name === undefined || i.name === msg.name), next: null };
     },
   });
   for (const r of [system.register(image), system.register(catalog)]) if (!r.ok) throw new Error(r.error.message);
