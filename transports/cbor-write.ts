@@ -31,6 +31,20 @@ const TRUE = 0xf5;
 const NULL = 0xf6;
 const FLOAT64 = 0xfb;
 
+/**
+ * Buffer.prototype.utf8Write: what buf.write(s, offset, 'utf8') calls once it has normalised its
+ * arguments, which cost as much as the write for strings this short. Node's own, not in its typings
+ * (cbor-x writes with it too); buf.write stands in should it ever be missing.
+ */
+const utf8Write: (buf: Buffer, s: string, offset: number) => number =
+  typeof (Buffer.prototype as Partial<Utf8Writer>).utf8Write === 'function'
+    ? (buf, s, offset) => (buf as unknown as Utf8Writer).utf8Write(s, offset)
+    : (buf, s, offset) => buf.write(s, offset, 'utf8');
+
+interface Utf8Writer {
+  utf8Write(s: string, offset: number): number;
+}
+
 /** Bytes of the head of an item whose argument is n. */
 function headSize(n: number): number {
   return n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
@@ -182,7 +196,7 @@ export class CborWriter {
     this.room(5 + 3 * n);
     // Written after a head sized for n bytes (right for ASCII); moved if UTF-8 took more.
     const guess = headSize(n);
-    const bytes = this.buf.write(s, this.pos + guess, 'utf8');
+    const bytes = utf8Write(this.buf, s, this.pos + guess);
     const size = headSize(bytes);
     if (size !== guess) this.buf.copyWithin(this.pos + size, this.pos + guess, this.pos + guess + bytes);
     this.pos = this.putHead(this.pos, TEXT, bytes) + bytes;

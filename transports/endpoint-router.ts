@@ -14,6 +14,8 @@ export interface Routed {
   readonly bytes: Uint8Array | undefined;
 }
 
+const QOS_1 = { qos: 1 } as const;
+
 export class Router {
   constructor(
     private readonly transport: Transport,
@@ -42,13 +44,13 @@ export class Router {
     }
     const bytes = tryEncodeEnvelope(envelope, format);
     if (!bytes.ok) return bytes.error;
-    return { done: this.transport.publish(topic, bytes.value, { qos: 1 }), bytes: bytes.value };
+    return { done: this.transport.publish(topic, bytes.value, QOS_1), bytes: bytes.value };
   }
 
   /** Publishes through the transport even when a local receiver exists (events fan out). */
   publish(topic: string, envelope: Envelope, format: WireFormat): Result<Promise<void>> {
     const bytes = tryEncodeEnvelope(envelope, format);
     if (!bytes.ok) return err(bytes.error);
-    return ok(this.transport.publish(topic, bytes.value, { qos: 1 }));
+    return ok(this.transport.publish(topic, bytes.value, QOS_1));
   }
 }

@@ -135,7 +135,7 @@ class MqttTransport implements Transport {
       const entry: Waiter = { resolve, reject };
       this.inflight.add(entry);
       // The callback comes on PUBACK for QoS 1 (after a resend if the connection dropped first).
-      this.client.publish(topic, payload, { qos, retain }, (e) => {
+      this.client.publish(topic, payload, PUBLISH_OPTIONS[qos][retain ? 1 : 0], (e) => {
         if (!this.inflight.delete(entry)) return;
         if (this.inflight.size === 0) this.drained?.();
         if (e) reject(new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
@@ -247,6 +247,18 @@ function deliver(subscription: Subscription, topic: string, payload: Buffer): vo
 function asBuffer(payload: Uint8Array): Buffer {
   return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
 }
+
+/** mqtt.js's publish options by QoS and retain (it copies them: one object each will do). */
+const PUBLISH_OPTIONS = [
+  [
+    { qos: 0, retain: false },
+    { qos: 0, retain: true },
+  ],
+  [
+    { qos: 1, retain: false },
+    { qos: 1, retain: true },
+  ],
+] as const;
 
 /** Drops mqtt.js's log calls (see connectMqtt). */
 const dropLog = (): void => undefined;
