@@ -2,6 +2,7 @@
 // (python3-openstackclient 6.0) runs the whole workflow with the OS_* variables of the data dir's
 // openrc, and openstacksdk runs it from a Python script with the data dir's clouds.yaml. Each
 // command must exit 0 and print what the fabric holds. One fabric for both; ~1-2 s per command.
+/* eslint-disable @typescript-eslint/no-unsafe-return -- the CLI's JSON output is read field by field */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
