@@ -13,6 +13,14 @@ import { Fabric, type FabricOptions, type TransportChoice } from './fabric.js';
 import { IdentityClient } from './identity-client.js';
 import { newClientId, Session, type Login, type RequestOptions } from './session.js';
 
+/**
+ * scrypt cost of a cloud without a data dir: its store lives in a private temporary dir that
+ * stop() removes, so its hashes never outlive the process that could read its memory anyway;
+ * stretching them at 2^14 (~60-100 ms per hash, twice per start) would buy nothing. A cloud with
+ * a data dir, and `cumulo up`, keep the full cost; `passwordCost` overrides either.
+ */
+export const EPHEMERAL_PASSWORD_COST = 1024;
+
 export interface CloudStartOptions extends Omit<FabricOptions, 'transport'> {
   /** 'inproc' (default): no sockets; 'mqtt': the embedded broker, reachable by other clients. */
   readonly transport?: TransportChoice;
@@ -55,7 +63,8 @@ export class Cloud {
   }
 
   static async start(options: CloudStartOptions = {}): Promise<Cloud> {
-    const fabric = await Fabric.start({ ...options, transport: options.transport ?? 'inproc' });
+    const passwordCost = options.passwordCost ?? (options.dataDir === undefined ? EPHEMERAL_PASSWORD_COST : undefined);
+    const fabric = await Fabric.start({ ...options, transport: options.transport ?? 'inproc', ...(passwordCost === undefined ? {} : { passwordCost }) });
     try {
       return await Cloud.open(fabric, options.login, true);
     } catch (e) {
