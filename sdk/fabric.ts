@@ -10,7 +10,7 @@ import { pino, type Level, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventSink } from '../actors/events.js';
 import { bootstrapAdmin, SYSTEM_CALLER, tokenVerifier } from '../actors/identity/index.js';
-import { FLAVOR_CATALOG_ID, FLAVORS_KIND, type FlavorMessage } from '../actors/compute/index.js';
+import { FLAVOR_CATALOG_ID, FLAVORS_KIND, INSTANCE_KIND, type FlavorMessage } from '../actors/compute/index.js';
 import type { SchedulerKindOptions } from '../actors/scheduler/index.js';
 import { endpointGateway, startApi, type ApiServer } from '../api/server.js';
 import { HOST_KIND, type HostKindOptions, type HostMessage, type HostView, type Inventory } from '../hosts/compute/index.js';
@@ -94,7 +94,9 @@ export class Fabric {
     const store = await openLmdbStore({ path: join(dataDir, 'store') });
     let node: FabricNode | undefined;
     // Actors write under the node's lease epochs, so a node that lost a shard is fenced.
-    const system = createActorSystem({ clock, store, shardEpoch: (shard) => node?.epochOf(shard) ?? 0 });
+    // Reminders are held until the node owns its shards: one firing earlier would write under
+    // epoch 0 and be fenced (an overdue reminder fires at once after a restart).
+    const system = createActorSystem({ clock, store, shardEpoch: (shard) => node?.epochOf(shard) ?? 0, holdReminders: true });
     system.inspect(logInspection(log.child({ component: 'actors' })));
     attachMetrics(system, metrics);
     let endpoint: Endpoint | undefined;
@@ -147,6 +149,10 @@ export class Fabric {
       ? newAdminPassword()
       : writeAdminCredentials(dataDir, { apiUrl: api?.url ?? '', mqttUrl: broker?.url ?? '' }).credentials.password;
     unwrap(await bootstrapAdmin(system, { password: adminPassword }));
+
+    // Now reminders may fire; unfinished server workflows resume at once rather than at their next
+    // periodic reminder, so a restart does not leave builds waiting.
+    system.releaseReminders([INSTANCE_KIND]);
 
     const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, api, readiness);
     readiness.accepting = true;

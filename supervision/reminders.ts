@@ -24,6 +24,8 @@ export class ReminderScheduler {
   private timer: Timer | undefined;
   private armedAt = Infinity;
   private stopped = false;
+  /** While held, reminders are indexed but none fires (see release()). */
+  private held = false;
 
   constructor(
     private readonly clock: Clock,
@@ -34,9 +36,32 @@ export class ReminderScheduler {
     private readonly onError: (reminder: Reminder, error: unknown) => void,
   ) {}
 
-  /** Indexes every reminder in the store (call once, at start). */
-  load(): void {
+  /**
+   * Indexes every reminder in the store (call once, at start). With `hold`, none fires until
+   * release(): a node must own its shards before the actors its reminders wake can write.
+   */
+  load(hold = false): void {
+    this.held = hold;
     for (const reminder of this.store.reminders()) this.index(reminder);
+  }
+
+  /**
+   * Lets held reminders fire. Those of `wakeKinds` are made due now, whenever they were due: a
+   * restart is itself a reason for such actors (unfinished workflows) to look at their work.
+   */
+  release(wakeKinds: readonly string[] = []): void {
+    if (!this.held) return;
+    this.held = false;
+    const now = this.clock.now();
+    for (const entry of [...this.entries.values()]) {
+      if (entry.reminder.dueAt <= now || !wakeKinds.includes(kindOf(entry.reminder.key))) continue;
+      this.heap.remove(entry);
+      const woken: Entry = { reminder: { ...entry.reminder, dueAt: now }, heapIndex: -1 };
+      this.entries.set(idOf(entry.reminder.key, entry.reminder.name), woken);
+      this.heap.push(woken);
+    }
+    const next = this.heap.peek();
+    if (next !== undefined) this.arm(next.reminder.dueAt);
   }
 
   get size(): number {
@@ -87,7 +112,7 @@ export class ReminderScheduler {
   }
 
   private arm(at: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.held) return;
     this.timer?.cancel();
     this.armedAt = at;
     this.timer = this.clock.setTimer(at - this.clock.now(), () => this.tick());

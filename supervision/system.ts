@@ -60,6 +60,11 @@ export interface ActorSystemOptions {
   readonly replyCache?: number;
   /** Delay before a failed one-shot reminder is tried again (default 1000 ms). */
   readonly reminderRetryMs?: number;
+  /**
+   * Loads reminders without firing any until releaseReminders(): a fabric node must hold its shard
+   * leases before the actors its reminders wake can write (default false).
+   */
+  readonly holdReminders?: boolean;
 }
 
 /** Where a bridged envelope's reply must arrive by, and its sender mark. */
@@ -119,7 +124,7 @@ export class ActorSystem implements Directory {
         dedupLimit: options.dedupSenders ?? 1024,
         replyLimit: options.replyCache ?? 64,
       };
-      this.reminders.load();
+      this.reminders.load(options.holdReminders === true);
     }
   }
 
@@ -147,6 +152,11 @@ export class ActorSystem implements Directory {
     this.reminders?.unpark(def.name);
     this.armScan();
     return ok(undefined);
+  }
+
+  /** Lets reminders held at start fire; those of `wakeKinds` fire now (see ReminderScheduler.release). */
+  releaseReminders(wakeKinds: readonly string[] = []): void {
+    this.reminders?.release(wakeKinds);
   }
 
   /** Whether this system serves `kind` (the bridge routes only those envelopes here). */
