@@ -6,7 +6,7 @@ export type { Problem } from './scenario-load.js';
 export type { Scenario, Mode, HostGroup, Flavor, Workload, PoissonWorkload, TraceWorkload, Faults } from './scenario.js';
 export { ScenarioSpec } from './scenario-schema.js';
 export { runScenario, SIMULATION_EPOCH } from './run.js';
-export type { Audit, FaultRecord, RunOptions, RunResult, PlacementRecord } from './run.js';
+export type { Audit, FaultRecord, Operation, RunOptions, RunResult, PlacementRecord } from './run.js';
 export { EventEngine, bareEventLoop, quiesce } from './engine.js';
 export type { RunProgress } from './engine.js';
 export { reportJson, round } from './report.js';

@@ -67,9 +67,15 @@ export interface PlacementRecord {
   readonly hostId: string | null;
 }
 
+/** A request the simulator sent to the cloud, in the order sent (recordPlacements). */
+export type Operation =
+  | { readonly op: 'create'; readonly id: string; readonly flavor: string; readonly zone: string | null; readonly at: number }
+  | { readonly op: 'delete'; readonly id: string; readonly at: number };
+
 export interface RunResult {
   readonly report: Report;
   readonly placements?: readonly PlacementRecord[];
+  readonly operations?: readonly Operation[];
   /** Live VMs at the end (the benchmark's anchor keeps as many timers pending). */
   readonly liveAtEnd: number;
   readonly audit?: Audit;
@@ -120,6 +126,7 @@ class Simulation {
   private heartbeats = 0;
   private readonly timeline: TimelinePoint[] = [];
   private readonly placements: PlacementRecord[] = [];
+  private readonly operations: Operation[] = [];
   private readonly hostsDown = new Set<string>();
   private readonly largest: Flavor;
   private readonly faultLog: FaultRecord[] = [];
@@ -155,7 +162,8 @@ class Simulation {
   private async simulate(): Promise<RunResult> {
     const { scenario, engine, cloud } = this;
     const outcomes = { placed: (id: string, h: string) => this.placed(id, h), rejected: (id: string, r: string) => this.rejected(id, r), gone: (id: string) => this.gone(id) };
-    this.driver = scenario.mode === 'full' ? fullDriver(cloud, outcomes) : placementDriver(cloud, outcomes);
+    const driver = scenario.mode === 'full' ? fullDriver(cloud, outcomes) : placementDriver(cloud, outcomes);
+    this.driver = this.options.recordPlacements === true ? this.recording(driver) : driver;
     this.ledger = new Ledger(cloud.hosts, scenario.warmupMs);
     const sources = sourcesOf(scenario, cloud.hosts, this.seed);
     const end = sources.end;
@@ -200,9 +208,24 @@ class Simulation {
     const audit = this.options.audit === true ? await this.audit() : undefined;
     return {
       report,
-      ...(this.options.recordPlacements === true ? { placements: this.placements } : {}),
+      ...(this.options.recordPlacements === true ? { placements: this.placements, operations: this.operations } : {}),
       ...(audit === undefined ? {} : { audit }),
       liveAtEnd: this.ledger.live,
+    };
+  }
+
+  /** The driver, with every create and delete it is asked for written to the operations log. */
+  private recording(driver: Driver): Driver {
+    return {
+      ...driver,
+      create: (request) => {
+        this.operations.push({ op: 'create', id: request.id, flavor: request.flavor.name, zone: request.zone ?? null, at: this.engine.now() });
+        driver.create(request);
+      },
+      remove: (request, hostId) => {
+        this.operations.push({ op: 'delete', id: request.id, at: this.engine.now() });
+        driver.remove(request, hostId);
+      },
     };
   }
 
