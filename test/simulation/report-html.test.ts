@@ -3,6 +3,7 @@
 // it draws six charts whose series have one point per timeline sample.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runInNewContext } from 'node:vm';
 import { reportHtml, runScenario, scenarioFromObject } from '../../simulation/index.js';
 import { smallCluster } from './fixtures.js';
 
@@ -20,7 +21,7 @@ test('a self-contained page whose charts are built from the timeline', async () 
     }
   }
   const document = { getElementById: (id: string) => ({ id }) };
-  new Function('Chart', 'document', scripts[1]!)(Chart, document);
+  runInNewContext(scripts[1]!, { Chart, document });
   assert.deepEqual(
     charts.map((c) => c.type),
     ['line', 'line', 'line', 'line', 'bar', 'bar'],
