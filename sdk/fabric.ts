@@ -10,6 +10,8 @@ import { pino, type Level, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventSink } from '../actors/events.js';
 import { bootstrapAdmin, SYSTEM_CALLER, tokenVerifier } from '../actors/identity/index.js';
+import { ensureCirros, registerImages, type ImageService } from '../actors/image/index.js';
+import { WorkerPool } from '../workers/index.js';
 import { FLAVOR_CATALOG_ID, FLAVORS_KIND, INSTANCE_KIND, type FlavorMessage } from '../actors/compute/index.js';
 import type { SchedulerKindOptions } from '../actors/scheduler/index.js';
 import { endpointGateway, startApi, type ApiServer } from '../api/server.js';
@@ -51,6 +53,8 @@ export interface FabricOptions {
   readonly tokenTtlMs?: number;
   readonly scheduler?: SchedulerKindOptions;
   readonly hostOptions?: HostKindOptions;
+  /** Threads of the worker pool (default: the machine's cores). */
+  readonly workerThreads?: number;
 }
 
 /** What simulated hosts offer (DevStack's single node, roughly). */
@@ -79,6 +83,9 @@ export class Fabric {
     private readonly api: ApiServer | undefined,
     /** Read by the API's health check: false while starting and draining. */
     private readonly readiness: { accepting: boolean },
+    private readonly pool: WorkerPool,
+    /** Image data paths (upload, download, host copies) beside the image actors. */
+    readonly images: ImageService,
   ) {}
 
   static async start(options: FabricOptions = {}): Promise<Fabric> {
@@ -114,6 +121,9 @@ export class Fabric {
         ...(options.hostOptions === undefined ? {} : { hosts: options.hostOptions }),
       }),
     );
+    // The process's CPU-heavy work (hashing, image probing and conversion) leaves the event loop.
+    const pool = new WorkerPool(options.workerThreads === undefined ? {} : { threads: options.workerThreads });
+    const images = unwrap(registerImages(system, { dataDir, pool, events }));
     const verify = tokenVerifier(system, { cacheMs: 1000 });
 
     const nodeId = `node-${randomBytes(6).toString('hex')}`;
@@ -148,13 +158,15 @@ export class Fabric {
     const adminPassword = ephemeral
       ? newAdminPassword()
       : writeAdminCredentials(dataDir, { apiUrl: api?.url ?? '', mqttUrl: broker?.url ?? '' }).credentials.password;
-    unwrap(await bootstrapAdmin(system, { password: adminPassword }));
+    const admin = unwrap(await bootstrapAdmin(system, { password: adminPassword }));
+    // DevStack's default image: a small, real qcow2 the fabric writes itself, public, once.
+    unwrap(await ensureCirros(images, { ownerProjectId: admin.projectId }));
 
     // Now reminders may fire; unfinished server workflows resume at once rather than at their next
     // periodic reminder, so a restart does not leave builds waiting.
     system.releaseReminders([INSTANCE_KIND]);
 
-    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, api, readiness);
+    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, api, readiness, pool, images);
     readiness.accepting = true;
     log.info({ mqtt: broker?.url, api: fabric.api?.url, dataDir, nodeId }, 'cumulo ready');
     return fabric;
@@ -192,6 +204,7 @@ export class Fabric {
     await this.endpoint.close();
     await this.transport.close();
     await this.store.close();
+    await this.pool.close();
     this.log.info({ phase: 'persisted' }, 'shutdown');
     await this.broker?.close();
     this.log.info({ phase: 'broker-closed' }, 'shutdown');
