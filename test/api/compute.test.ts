@@ -8,7 +8,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cloud } from '../../sdk/index.js';
 import { startApiFixture, type ApiFixture } from './fixture.js';
-import { cirrosView, registerImageStub } from './image-stub.js';
+import { realCirros } from './images-real.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- response bodies are read field by field
 const json = (res: { body: string }): Json => JSON.parse(res.body) as Json;
@@ -16,8 +16,7 @@ const V237 = { 'openstack-api-version': 'compute 2.37' };
 
 async function computeFixture(t: TestContext) {
   const f = await startApiFixture(t);
-  const cirros = cirrosView();
-  registerImageStub(f.fabric.system, [cirros]);
+  const cirros = await realCirros(f.fabric);
   const cloud = await Cloud.attach(f.fabric);
   t.after(() => cloud.stop());
   return { f, cirros, cloud };

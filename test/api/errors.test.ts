@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Cloud } from '../../sdk/index.js';
 import type { ApiFixture } from './fixture.js';
 import { startApiFixture } from './fixture.js';
-import { cirrosView, registerImageStub } from './image-stub.js';
+import { realCirros } from './images-real.js';
 import { faultStatus, fill, routesOf } from './routes.js';
 
 async function snapshot(f: ApiFixture): Promise<string> {
@@ -29,8 +29,7 @@ async function snapshot(f: ApiFixture): Promise<string> {
 
 test('malformed bodies on every body route: 400 in the service fault format, 415 for non-JSON, and nothing changes', async (t) => {
   const f = await startApiFixture(t);
-  const cirros = cirrosView();
-  registerImageStub(f.fabric.system, [cirros]);
+  const cirros = await realCirros(f.fabric);
   // Real ids, so the body (not the id) is what is wrong.
   const server = JSON.parse((await f.call('POST', '/compute/v2.1/servers', { body: { server: { name: 'keep', imageRef: cirros.id, flavorRef: '1' } } })).body).server.id as string;
   const cloud = await Cloud.attach(f.fabric);
@@ -69,7 +68,7 @@ test('malformed bodies on every body route: 400 in the service fault format, 415
 
 test('missing resources are 404 itemNotFound with Nova wording; unknown paths 404 in the service format', async (t) => {
   const f = await startApiFixture(t);
-  registerImageStub(f.fabric.system, []);
+  await realCirros(f.fabric);
   const uuid = '5a5a5a5a-0000-4000-8000-000000000000';
   const cases: readonly [string, RegExp][] = [
     [`/compute/v2.1/servers/${uuid}`, /^Instance 5a5a5a5a-0000-4000-8000-000000000000 could not be found\.$/],

@@ -6,14 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { startApiFixture } from './fixture.js';
-import { cirrosView, registerImageStub } from './image-stub.js';
+import { realCirros } from './images-real.js';
 import { faultStatus, fill, routesOf } from './routes.js';
 
 const QUERY_KEYS = ['limit', 'marker', 'sort_key', 'sort_dir', 'name', 'status', 'is_public', 'all_tenants', 'project_id', 'user_id', 'minRam', 'offset', 'nocatalog', 'user.id', 'tag', 'sort', 'visibility', 'include_names', 'enabled', 'host'];
 
 test('random requests to every route: never a 5xx, errors always in the service fault format', async (t) => {
   const f = await startApiFixture(t);
-  registerImageStub(f.fabric.system, [cirrosView()]);
+  await realCirros(f.fabric);
   const routes = await routesOf(f.app);
   assert.ok(routes.length >= 60, `${routes.length} routes`);
   const value = fc.oneof(
