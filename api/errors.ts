@@ -8,8 +8,6 @@ import { PayloadTooLarge } from '../transports/codec.js';
 export const VersionNotAcceptable = defineError('VERSION_NOT_ACCEPTABLE', 406);
 /** A request body in a media type the route does not take (JSON only, and Glance's patch type). */
 export const UnsupportedMediaType = defineError('UNSUPPORTED_MEDIA_TYPE', 415);
-/** A method the path does not have (Keystone answers 405). */
-export const MethodNotAllowed = defineError('METHOD_NOT_ALLOWED', 405);
 
 /** What Fastify attaches to the errors it raises itself. */
 interface FastifyLikeError {
@@ -35,8 +33,6 @@ export function errorValueOf(caught: unknown): ErrorValue {
       return BadRequest(message);
     case 404:
       return NotFound(message);
-    case 405:
-      return MethodNotAllowed(message);
     case 413:
       return PayloadTooLarge(message);
     case 415:
