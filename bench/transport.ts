@@ -3,8 +3,10 @@
 // broker with a hand-rolled correlation id, same body, same QoS 1, noDelay on both: p50 and p99
 // of sequential requests, and throughput with 100 in flight. Goals: p50 ratio <= 1.25, p99 ratio
 // <= 1.5, throughput >= 0.8x raw. Runs on the embedded aedes and on mosquitto.
+// The machine may be busy with other work: sides alternate in short rounds (ABBA), each round's
+// throughputs are paired, and the median paired ratio is the figure.
 //   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--target endpoint|actor] [--requests N]
-//     [--throughput-requests N] [--inflight N]
+//     [--throughput-requests N] [--inflight N] [--rounds N]
 import { createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encode as cborEncode } from 'cbor-x';
@@ -33,12 +35,12 @@ function option(name: string, fallback: string): string {
 /** 'endpoint': B is a bare endpoint that answers at once; 'actor': B is a fabric node and an actor answers. */
 const TARGET = option('target', 'endpoint') as 'endpoint' | 'actor';
 const BROKERS: BrokerKind[] = option('broker', 'both') === 'both' ? ['aedes', 'mosquitto'] : [option('broker', 'aedes') as BrokerKind];
-const SEQUENTIAL = Number(option('requests', '4000'));
+const SEQUENTIAL = Number(option('requests', '5000'));
 const IN_FLIGHT = Number(option('inflight', '100'));
-const THROUGHPUT_REQUESTS = Number(option('throughput-requests', '40000'));
+const THROUGHPUT_REQUESTS = Number(option('throughput-requests', '50000'));
 const WARMUP = 1_000;
 /** Latency and throughput are measured in rounds that alternate the sides (see measure()). */
-const ROUNDS = 10;
+const ROUNDS = Number(option('rounds', '20'));
 const GOALS = { p50: 1.25, p99: 1.5, throughput: 0.8 } as const;
 
 /** The request body, the same on both sides: about 200 bytes once encoded. */
@@ -133,7 +135,10 @@ async function cumuloSide(url: string): Promise<Side> {
   };
 }
 
-/** A bare mqtt.js client with Nagle off, as the fabric's transport connects. */
+/**
+ * A bare mqtt.js client connected as the fabric's transport connects: Nagle off, MQTT 3.1.1, and
+ * mqtt.js's debug calls dropped unless DEBUG is set (see connectMqtt).
+ */
 function rawClient(url: string): Promise<MqttClient> {
   const { hostname, port } = new URL(url);
   const client = new MqttClient(() => createConnection({ host: hostname, port: Number(port), noDelay: true }), {
@@ -142,6 +147,7 @@ function rawClient(url: string): Promise<MqttClient> {
     clean: true,
     reconnectPeriod: 0,
     manualConnect: true,
+    ...(process.env.DEBUG === undefined ? { log: () => undefined } : {}),
   });
   return new Promise((resolve, reject) => {
     client.once('connect', () => resolve(client));
@@ -284,6 +290,8 @@ console.log(
     goals: GOALS,
     goals_met: Object.values(results).every((r) => r.goals_met),
     sequential_requests: SEQUENTIAL,
+    throughput_requests: THROUGHPUT_REQUESTS,
+    rounds: ROUNDS,
     in_flight: IN_FLIGHT,
     ...results,
   })}`,
