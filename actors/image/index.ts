@@ -9,7 +9,7 @@ export { ensureCirros, CIRROS_NAME, CIRROS_VIRTUAL_SIZE } from './cirros.js';
 export type { CirrosOptions } from './cirros.js';
 export { createImageKind, IMAGE_KIND, STATUS_EVENT, CREATED_EVENT, UPDATED_EVENT, DELETED_EVENT, MEMBER_EVENT, DEFAULT_MAX_IMAGE_BYTES } from './image-actor.js';
 export type { ImageKind, ImageKindOptions, ImageState } from './image-actor.js';
-export { createImageIndexKind, IMAGE_INDEX_KIND, IMAGE_INDEX_ID, DEFAULT_IMAGE_LIMITS, ImageIndexMessage } from './image-index.js';
+export { createImageIndexKind, IMAGE_INDEX_KIND, IMAGE_INDEX_ID, DEFAULT_IMAGE_LIMITS, PROVISIONAL_GRACE_MS, ImageIndexMessage } from './image-index.js';
 export type { ImageIndexKind, ImageIndexReply, ImageQuotaLimits, ImageUsage, QuotaView } from './image-index.js';
 export { createImageBlobKind, IMAGE_BLOB_KIND } from './image-blob-actor.js';
 export { ImageDataStore } from './data-store.js';

@@ -10,7 +10,7 @@ import type { ResourceEvent } from '../../actors/events.js';
 import type { Caller, Role } from '../../actors/identity/caller.js';
 import { registerImages, type ImageQuotaLimits, type ImageService, type ImageView } from '../../actors/image/index.js';
 import { createActorSystem, createMemoryStore, type ActorStore, type ActorSystem } from '../../supervision/index.js';
-import { VirtualClock } from '../../transports/clock.js';
+import { settle, VirtualClock } from '../../transports/clock.js';
 import { WorkerPool } from '../../workers/index.js';
 
 export function caller(projectId: string | null, role: Role): Caller {
@@ -103,4 +103,13 @@ export async function uploaded(f: Fixture, who: Caller, data: Buffer, fields: Re
 
 export function code(r: { ok: boolean; error?: { code: string } }): string {
   return r.ok ? 'ok' : r.error!.code;
+}
+
+/** Lets messages flow (event-loop turns, no timers) until the check holds; fails after many turns. */
+export async function eventually(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let turn = 0; turn < 200; turn++) {
+    if (await check()) return;
+    await settle();
+  }
+  assert.fail('the condition never held');
 }

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeImage, WorkerPool } from '../../workers/index.js';
 import { noise } from '../workers/image-fixtures.js';
-import { alice, bodyOf, code, failingBody, setup, tempDataDir, uploaded, type Fixture } from './image-fixture.js';
+import { alice, bodyOf, code, eventually, failingBody, setup, tempDataDir, uploaded, type Fixture } from './image-fixture.js';
 
 const KiB = 1024;
 
@@ -148,8 +148,9 @@ void test('an upload whose process died is killed when the image is next used or
   assert.equal(await statusOf(second, ids[0]!), 'killed', 'reaped when first used');
   second.clock.advance(61_000);
   await second.clock.advanceAsync(1);
-  const watched = await second.store.load(`image/${ids[1]}`);
-  assert.equal((watched?.state as { record: { status: string } }).record.status, 'killed', 'reaped by its watch, unasked');
+  const stored = (): string | undefined => (second.store.load(`image/${ids[1]}`)?.state as { record: { status: string } } | undefined)?.record.status;
+  await eventually(() => stored() === 'killed');
+  assert.equal(stored(), 'killed', 'reaped by its watch, unasked');
   release(new Error('the old process is gone'));
   await Promise.allSettled(uploads);
 });
