@@ -83,6 +83,10 @@ export class Inbox {
   private readonly order: ReceiveOrder<Arrival>;
   private readonly window: ReplyWindow<KeptReply, ReplyTarget>;
   private readonly counters: EndpointCounters;
+  /** Counts a reply that could not be sent (one function for all of them). */
+  private readonly sendFailed = (): void => {
+    this.counters.sendFailures++;
+  };
   /** Whether a topic is one replies may go to (see InboxOptions.replyTopics). */
   private readonly mayReplyTo: (topic: string) => boolean;
   private closed = false;
@@ -241,10 +245,7 @@ export class Inbox {
       this.counters.sendFailures++;
       return { done: Promise.resolve(), kept: sent };
     }
-    const done = routed.done.catch(() => {
-      this.counters.sendFailures++;
-    });
-    return { done, kept: routed.bytes ?? sent };
+    return { done: routed.done.catch(this.sendFailed), kept: routed.bytes ?? sent };
   }
 
   private replyEnvelope(target: ReplyTarget, body: ReplyBody): Envelope {
