@@ -83,8 +83,7 @@ export function weighted(weights: readonly number[], random: Random): number {
 
 /** A UUID-shaped id (version 4 layout) from the stream: instance ids are the same on every run. */
 export function uuidFrom(random: Random): string {
-  const hex: string[] = [];
-  for (let i = 0; i < 4; i++) hex.push(Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0'));
-  const h = hex.join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const hex = (n: number): string => Math.floor(random() * 2 ** n).toString(16).padStart(n / 4, '0');
+  // 8-4-4-4-12 hex digits; the version nibble is 4 and the variant's top bits are 10.
+  return `${hex(32)}-${hex(16)}-4${hex(12)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(12)}-${hex(24)}${hex(24)}`;
 }

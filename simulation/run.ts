@@ -122,7 +122,8 @@ class Simulation {
   private readonly rejectedBy = new Map<string, number>();
   private readonly byWorkload = new Map<string, { requests: number; accepted: number; rejected: number }>();
   private readonly fault = { instancesOnFailedHosts: 0, rescheduled: 0, lost: 0 };
-  private readonly received = new Map<string, number>();
+  /** Messages handled, by actor kind and message type. */
+  private readonly received = new Map<string, Map<string, number>>();
   private heartbeats = 0;
   private readonly timeline: TimelinePoint[] = [];
   private readonly placements: PlacementRecord[] = [];
@@ -170,8 +171,13 @@ class Simulation {
 
     cloud.system.inspect((e) => {
       if (e.type === 'received') {
-        const key = `${e.kind ?? 'actor'} ${e.messageType}`;
-        this.received.set(key, (this.received.get(key) ?? 0) + 1);
+        const kind = e.kind ?? 'actor';
+        let types = this.received.get(kind);
+        if (types === undefined) {
+          types = new Map();
+          this.received.set(kind, types);
+        }
+        types.set(e.messageType, (types.get(e.messageType) ?? 0) + 1);
       } else if (e.type === 'reminder-fired' && e.name === 'heartbeat' && e.kind === 'host') this.heartbeats++;
     });
     const writesBefore = new Map([...cloud.store.writes].map(([k, c]) => [k, c.records + c.reminders]));
@@ -447,7 +453,13 @@ class Simulation {
     const last = this.timeline[this.timeline.length - 1];
     const endFrag = ledger.fragmentation(this.largest);
     let totalMessages = 0;
-    for (const n of this.received.values()) totalMessages += n;
+    const byType = new Map<string, number>();
+    for (const [kind, types] of this.received) {
+      for (const [type, n] of types) {
+        byType.set(`${kind} ${type}`, n);
+        totalMessages += n;
+      }
+    }
     const sorted = <T>(m: Map<string, T>): Record<string, T> => Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const requests = Math.max(1, this.issued);
     const h = this.latency;
@@ -507,7 +519,7 @@ class Simulation {
         total: totalMessages,
         heartbeats: this.heartbeats,
         perBoot: round((totalMessages - this.heartbeats) / requests),
-        byType: sorted(this.received),
+        byType: sorted(byType),
       },
       storeWrites: { total: totalWrites, heartbeats: heartbeatWrites, perBoot: round((totalWrites - heartbeatWrites) / requests), byKind: sorted(writes) },
       faults: { ...faults, instancesOnFailedHosts: this.fault.instancesOnFailedHosts, rescheduled: this.fault.rescheduled, lost: this.fault.lost, unresolved },
