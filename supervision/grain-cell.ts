@@ -9,7 +9,7 @@ import { shardOf } from '../transports/topics.js';
 import { cacheReply, isDuplicate, loadMarks, markApplied } from './dedup.js';
 import type { CachedReply, Marks } from './dedup.js';
 import { Envelope, OP_ACTIVATE, OP_REMINDER, OP_TIMER, OP_USER } from './envelope.js';
-import { AlreadyApplied } from './errors.js';
+import { ActorStopped, AlreadyApplied } from './errors.js';
 import type { KindRuntime } from './kind.js';
 import type { MailboxOwner, NactMailbox } from './nact-engine.js';
 import { isThenable } from './runtime.js';
@@ -217,6 +217,9 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
   }
 
   persist(next: S): Promise<void> {
+    // A handler still running when its activation left (the system stopped, the shard was lost)
+    // must not write: another activation, here or on another node, may own the state by now.
+    if (this.status === GONE) return this.track(Promise.reject(new FabricError(ActorStopped(`${this.key} is no longer active; its write was dropped`))));
     const host = this.owner.host;
     const expectedRevision = this.revision;
     const revision = expectedRevision + 1;
@@ -364,8 +367,9 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     this.status = GONE;
     this.goneError = error;
     this.cancelTimers();
-    // Release memory now: refs may keep this object alive, but not its state.
-    this.state = undefined as S;
+    // Release memory now: refs may keep this object alive, but not its state. A handler still
+    // running keeps reading it (its writes are refused, see persist).
+    if (this.current === undefined) this.state = undefined as S;
     this.marks = undefined;
     this.replies = undefined;
     if (this.queued === 0) this.mailbox?.stop();
