@@ -1,5 +1,5 @@
 // The public face of cumulo as a library: `import { Cloud } from 'cumulo'`.
-export { Cloud } from './cloud.js';
+export { Cloud, EPHEMERAL_PASSWORD_COST } from './cloud.js';
 export type { CloudEvent, CloudStartOptions, ConnectOptions } from './cloud.js';
 export { ComputeClient } from './compute-client.js';
 export type { ComputeService, CreateFlavorOptions, CreateKeypairOptions, CreateServerGroupOptions, CreateServerOptions, ServerQuery, WaitOptions } from './compute-client.js';
