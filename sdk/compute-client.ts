@@ -30,7 +30,7 @@ import { QUOTA_KIND, type QuotaView } from '../actors/quota/index.js';
 import { DEFAULT_SCHEDULER, SCHEDULER_KIND, type HostSummary, type HostsView, type ZoneSummary, type ZonesView } from '../actors/scheduler/index.js';
 import { HOST_KIND, type HostView } from '../hosts/compute/index.js';
 import type { Clock } from '../transports/clock.js';
-import { FabricError } from '../transports/errors.js';
+import { BadRequest, FabricError } from '../transports/errors.js';
 import { must, ServerFailed } from './client-errors.js';
 import type { Session } from './session.js';
 import { InstanceWatch, type Verdict } from './watch-client.js';
@@ -129,7 +129,7 @@ export class ComputeClient {
   /** Creates a server (answers at once, status BUILD, like Nova's 202); waitForServer for ACTIVE. */
   async createServer(options: CreateServerOptions): Promise<InstanceView> {
     if (options.networks !== undefined && options.networks !== 'auto' && options.networks !== 'none') {
-      throw new FabricError({ code: 'BAD_REQUEST', message: "networks must be 'auto' or 'none' (there is no networking service yet)", status: 400, retryable: false });
+      throw new FabricError(BadRequest("networks must be 'auto' or 'none' (there is no networking service yet)", { field: 'networks' }));
     }
     const flavorId = PLAIN_ID.test(options.flavorId) ? options.flavorId : (await this.getFlavor(options.flavorId)).id;
     const body: Record<string, unknown> = { name: options.name, flavorId };
