@@ -16,7 +16,10 @@ import type { Project, SimCloud } from './sim-cloud.js';
 /** One instance the workload asked for (a replacement after a host failure gets a new id). */
 export interface InstanceRequest {
   readonly id: string;
-  readonly name: string;
+  readonly workload: string;
+  /** The request's number in the run, and how many times its server was rebuilt (its name says both). */
+  readonly seq: number;
+  readonly rebuilds: number;
   readonly flavor: Flavor;
   readonly project: Project;
   readonly zone: string | undefined;
@@ -47,7 +50,7 @@ export function fullDriver(cloud: SimCloud, outcomes: Outcomes): Driver {
     createGroup: (project, groupId, policy) => send('server-group', groupId, 'create', { name: `group-${groupId.slice(0, 8)}`, policy }, project.token),
     create(request) {
       const body = {
-        name: request.name,
+        name: `${request.workload}-${request.seq}${request.rebuilds === 0 ? '' : `-r${request.rebuilds}`}`,
         flavorId: request.flavor.id,
         ...(request.zone === undefined ? {} : { zone: request.zone }),
         ...(request.group === undefined ? {} : { groupId: request.group.id }),

@@ -12,7 +12,7 @@ import { EventEngine, type RunProgress } from './engine.js';
 import { SimulationFailed } from './errors.js';
 import { scheduleFaults } from './faults.js';
 import { Ledger } from './ledger.js';
-import { stream, uuidFrom } from './random.js';
+import { stream, uuidSequence } from './random.js';
 import { round, type Report, type TimelinePoint, type WorkloadCounts } from './report.js';
 import type { Flavor, Scenario } from './scenario.js';
 import { buildCloud, type SimCloud } from './sim-cloud.js';
@@ -115,16 +115,13 @@ class Simulation {
   private readonly byId = new Map<string, Vm>();
   private readonly onHost = new Map<string, Set<Vm>>();
   private seq = 0;
-  private readonly ids;
+  private readonly newId: () => string;
   private readonly latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
   private readonly counts = { total: 0, accepted: 0, rejected: 0 };
   private issued = 0;
   private readonly rejectedBy = new Map<string, number>();
   private readonly byWorkload = new Map<string, { requests: number; accepted: number; rejected: number }>();
   private readonly fault = { instancesOnFailedHosts: 0, rescheduled: 0, lost: 0 };
-  /** Messages handled, by actor kind and message type. */
-  private readonly received = new Map<string, Map<string, number>>();
-  private heartbeats = 0;
   private readonly timeline: TimelinePoint[] = [];
   private readonly placements: PlacementRecord[] = [];
   private readonly operations: Operation[] = [];
@@ -139,7 +136,7 @@ class Simulation {
     private readonly options: RunOptions,
   ) {
     this.seed = options.seed ?? scenario.seed;
-    this.ids = stream(this.seed, 'instance-ids');
+    this.newId = uuidSequence(stream(this.seed, 'instance-ids'));
     // The largest flavor of the mix (by RAM, then vCPUs): fragmentation is measured against it.
     const used = new Set<string>();
     for (const w of scenario.workloads) {
@@ -169,17 +166,9 @@ class Simulation {
     const sources = sourcesOf(scenario, cloud.hosts, this.seed);
     const end = sources.end;
 
-    cloud.system.inspect((e) => {
-      if (e.type === 'received') {
-        const kind = e.kind ?? 'actor';
-        let types = this.received.get(kind);
-        if (types === undefined) {
-          types = new Map();
-          this.received.set(kind, types);
-        }
-        types.set(e.messageType, (types.get(e.messageType) ?? 0) + 1);
-      } else if (e.type === 'reminder-fired' && e.name === 'heartbeat' && e.kind === 'host') this.heartbeats++;
-    });
+    // Setup (flavors, quotas, host registration) is not the run's: count from here.
+    for (const types of cloud.messages.byKind.values()) types.clear();
+    cloud.messages.heartbeats = 0;
     const writesBefore = new Map([...cloud.store.writes].map(([k, c]) => [k, c.records + c.reminders]));
     const heartbeatWritesBefore = cloud.store.reminderWrites.get('host heartbeat') ?? 0;
 
@@ -247,10 +236,10 @@ class Simulation {
   private arrive(batch: ArrivalBatch): void {
     const now = this.engine.now();
     const project = this.cloud.projects[batch.project]!;
-    const group = batch.group === undefined ? undefined : { id: uuidFrom(this.ids), policy: batch.group.policy };
+    const group = batch.group === undefined ? undefined : { id: this.newId(), policy: batch.group.policy };
     const vms = batch.members.map((arrival) => {
       const seq = ++this.seq;
-      const request: InstanceRequest = { id: uuidFrom(this.ids), name: `${batch.workload}-${seq}`, flavor: arrival.flavor, project, zone: arrival.zone, group };
+      const request: InstanceRequest = { id: this.newId(), workload: batch.workload, seq, rebuilds: 0, flavor: arrival.flavor, project, zone: arrival.zone, group };
       const counted = now >= this.scenario.warmupMs;
       const vm: Vm = { seq, request, arrival, arrivedAt: now, counted, state: 'pending', hostId: null, endsAt: undefined, evacuating: false, record: undefined, fault: undefined };
       if (this.options.recordPlacements === true) {
@@ -375,7 +364,7 @@ class Simulation {
       this.fault.instancesOnFailedHosts++;
       // The dead server is deleted (its claim on the dead host given back).
       this.driver.remove(old, hostId);
-      const request: InstanceRequest = { ...old, id: uuidFrom(this.ids), name: `${old.name}-r` };
+      const request: InstanceRequest = { ...old, id: this.newId(), rebuilds: old.rebuilds + 1 };
       vm.fault = { id: old.id, hostId, at: now, replacement: evacuate ? request.id : null, outcome: 'unresolved', placedOn: null };
       if (this.options.audit === true) this.faultLog.push(vm.fault);
       if (!evacuate) {
@@ -454,7 +443,7 @@ class Simulation {
     const endFrag = ledger.fragmentation(this.largest);
     let totalMessages = 0;
     const byType = new Map<string, number>();
-    for (const [kind, types] of this.received) {
+    for (const [kind, types] of cloud.messages.byKind) {
       for (const [type, n] of types) {
         byType.set(`${kind} ${type}`, n);
         totalMessages += n;
@@ -517,8 +506,8 @@ class Simulation {
       },
       messages: {
         total: totalMessages,
-        heartbeats: this.heartbeats,
-        perBoot: round((totalMessages - this.heartbeats) / requests),
+        heartbeats: cloud.messages.heartbeats,
+        perBoot: round((totalMessages - cloud.messages.heartbeats) / requests),
         byType: sorted(byType),
       },
       storeWrites: { total: totalWrites, heartbeats: heartbeatWrites, perBoot: round((totalWrites - heartbeatWrites) / requests), byKind: sorted(writes) },

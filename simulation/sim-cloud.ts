@@ -3,10 +3,17 @@
 // clock and whose store is the counting SimulationStore; a fabric node serving every mailbox
 // shard over an in-process bus; and a client endpoint on that bus through which the workload
 // sends its requests with project tokens, like any client of a real fabric.
-import { registerComputeCatalogs, registerInstances } from '../actors/compute/index.js';
+import {
+  createFlavorKind,
+  createInstanceKind,
+  createKeypairKind,
+  createServerGroupIndexKind,
+  createServerGroupKind,
+  createServersIndexKind,
+} from '../actors/compute/index.js';
 import type { EventSink } from '../actors/events.js';
 import { SYSTEM_CALLER, type Caller } from '../actors/identity/caller.js';
-import { registerQuota } from '../actors/quota/index.js';
+import { createQuotaKind } from '../actors/quota/index.js';
 import { createSchedulerKind } from '../actors/scheduler/index.js';
 import { createFakeDriver, createHostKind, type Inventory } from '../hosts/compute/index.js';
 import { FabricNode } from '../supervision/fabric-node.js';
@@ -34,8 +41,40 @@ export interface Project {
   readonly token: string;
 }
 
+/** Messages each kind's actors handled, by type, and the hosts' heartbeat beats. */
+export class MessageCounts {
+  readonly byKind = new Map<string, Map<string, number>>();
+  heartbeats = 0;
+}
+
+/**
+ * The kind, counting every message its actors handle (and the hosts' heartbeat reminders):
+ * cheaper than the inspection stream, which would build an event object per message.
+ */
+function counted<S, M extends Message, R>(def: KindDefinition<S, M, R>, counts: MessageCounts): KindDefinition<S, M, R> {
+  const types = new Map<string, number>();
+  counts.byKind.set(def.name, types);
+  const onReminder = def.onReminder?.bind(def);
+  return {
+    ...def,
+    handle: (ctx, msg) => {
+      types.set(msg.type, (types.get(msg.type) ?? 0) + 1);
+      return def.handle(ctx, msg);
+    },
+    ...(onReminder === undefined
+      ? {}
+      : {
+          onReminder: (ctx, name) => {
+            if (name === 'heartbeat') counts.heartbeats++;
+            return onReminder(ctx, name);
+          },
+        }),
+  };
+}
+
 export interface SimCloud {
   readonly system: ActorSystem;
+  readonly messages: MessageCounts;
   readonly store: SimulationStore;
   readonly bus: InProcessBus;
   /** The workload's client: requests go through the bus to the fabric node, with a token. */
@@ -109,12 +148,17 @@ export async function buildCloud(scenario: Scenario, clock: VirtualClock, seed: 
   const store = new SimulationStore();
   const system = createActorSystem({ clock, store, seed });
   const driver = createFakeDriver({ bootTime: scenario.hypervisor.bootTime, failureRate: scenario.hypervisor.failureRate, seed });
+  const messages = new MessageCounts();
   const steps: Array<[string, () => Result<void>]> = [
-    ['quota', () => registerQuota(system)],
-    ['compute catalogs', () => registerComputeCatalogs(system, { events })],
-    ['scheduler', () => system.register(restartableScheduler(scenario))],
-    ['hosts', () => system.register(createHostKind({ driver, heartbeatMs: scenario.heartbeatMs, serviceDownMs: scenario.serviceDownMs }))],
-    ['instances', () => registerInstances(system, { events })],
+    ['quota', () => system.register(counted(createQuotaKind(), messages))],
+    ['flavors', () => system.register(counted(createFlavorKind(), messages))],
+    ['key pairs', () => system.register(counted(createKeypairKind(), messages))],
+    ['server groups', () => system.register(counted(createServerGroupKind({ events }), messages))],
+    ['server group index', () => system.register(counted(createServerGroupIndexKind(), messages))],
+    ['scheduler', () => system.register(counted(restartableScheduler(scenario), messages))],
+    ['hosts', () => system.register(counted(createHostKind({ driver, heartbeatMs: scenario.heartbeatMs, serviceDownMs: scenario.serviceDownMs }), messages))],
+    ['instances', () => system.register(counted(createInstanceKind({ events }), messages))],
+    ['servers index', () => system.register(counted(createServersIndexKind(), messages))],
   ];
   for (const [what, step] of steps) must(`registering ${what}`, step());
 
@@ -149,6 +193,7 @@ export async function buildCloud(scenario: Scenario, clock: VirtualClock, seed: 
 
   return {
     system,
+    messages,
     store,
     bus,
     client,
