@@ -26,6 +26,9 @@ interface Waiter {
 }
 
 
+/** Settles one publish: without an error when acknowledged. */
+type Settle = (e?: Error | null) => void;
+
 interface Subscription {
   readonly handler: MessageHandler;
   readonly qos: Qos;
@@ -52,8 +55,8 @@ class MqttTransport implements Transport {
   private readonly subackWaiters = new Map<string, Waiter[]>();
   /** QoS 1 publishes issued while disconnected, in order; sent once re-subscribed. */
   private held: HeldPublish[] = [];
-  /** Publishes handed to mqtt.js whose PUBACK has not come yet. */
-  private readonly inflight = new Set<Waiter>();
+  /** Publishes handed to mqtt.js whose PUBACK has not come yet, by the callback that settles each. */
+  private readonly inflight = new Set<Settle>();
   /** Set while close() waits for the in-flight publishes. */
   private drained: (() => void) | undefined;
   private readonly listeners = new Set<(status: TransportStatus) => void>();
@@ -126,21 +129,21 @@ class MqttTransport implements Transport {
     // DISCONNECT politely when nothing is pending; otherwise drop the socket (end() would wait).
     const force = !this.client.connected || Object.keys(this.client.outgoing).length > 0;
     await new Promise<void>((resolve) => this.client.end(force, () => resolve()));
-    for (const w of this.inflight) w.reject(closedError(this.clientId));
-    this.inflight.clear();
+    for (const settle of [...this.inflight]) settle(closedError(this.clientId));
   }
 
   private send(topic: string, payload: Buffer, qos: Qos, retain: boolean): Promise<void> {
     return new Promise((resolve, reject) => {
-      const entry: Waiter = { resolve, reject };
-      this.inflight.add(entry);
-      // The callback comes on PUBACK for QoS 1 (after a resend if the connection dropped first).
-      this.client.publish(topic, payload, PUBLISH_OPTIONS[qos][retain ? 1 : 0], (e) => {
-        if (!this.inflight.delete(entry)) return;
+      // mqtt.js calls it on PUBACK for QoS 1 (after a resend if the connection dropped first);
+      // close() calls it with its own error for those still in flight.
+      const done: Settle = (e) => {
+        if (!this.inflight.delete(done)) return;
         if (this.inflight.size === 0) this.drained?.();
-        if (e) reject(new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
-        else resolve();
-      });
+        if (!e) resolve();
+        else reject(e instanceof FabricError ? e : new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
+      };
+      this.inflight.add(done);
+      this.client.publish(topic, payload, PUBLISH_OPTIONS[qos][retain ? 1 : 0], done);
     });
   }
 
