@@ -16,7 +16,7 @@ import * as hdr from 'hdr-histogram-js';
 import { WorkerPool, type ConvertInput } from '../workers/index.js';
 
 const MIB = Number(process.argv[2] ?? 1024);
-const ROUNDS = Number(process.argv[3] ?? 7);
+const ROUNDS = Number(process.argv[3] ?? 9);
 const BLOCK = 64 * 1024;
 const run = promisify(execFile);
 
@@ -42,12 +42,27 @@ function writeSource(path: string): void {
   closeSync(fd);
 }
 
+interface Timing {
+  readonly ms: number;
+  /** CPU time (user + system, all threads) spent on the work. */
+  readonly cpuMs: number;
+}
+
 /** Flushes the previous run's dirty pages first, so their writeback does not land in this run. */
-async function timed(body: () => Promise<void>): Promise<number> {
+async function timed(body: () => Promise<number | void>): Promise<Timing> {
   await run('sync');
   const started = performance.now();
-  await body();
-  return performance.now() - started;
+  const cpu = process.cpuUsage();
+  const childCpu = await body();
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: typeof childCpu === 'number' ? childCpu : (used.user + used.system) / 1000 };
+}
+
+/** Runs qemu-img under bash's `time`: its CPU time (user + system) in ms. */
+async function qemuImg(args: readonly string[]): Promise<number> {
+  const { stderr } = await run('bash', ['-c', 'TIMEFORMAT="%3U %3S"; time qemu-img "$@" >/dev/null', 'qemu-img', ...args]);
+  const [user, sys] = stderr.trim().split(/\s+/).slice(-2).map(Number);
+  return ((user ?? 0) + (sys ?? 0)) * 1000;
 }
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -68,12 +83,12 @@ async function main(): Promise<void> {
       toQcow2: {
         cumulo: () => ours({ source, sourceFormat: 'raw', target: join(dir, 'out.qcow2'), targetFormat: 'qcow2', sync: false }),
         synced: () => ours({ source, sourceFormat: 'raw', target: join(dir, 'out.qcow2'), targetFormat: 'qcow2' }),
-        qemu: async () => void (await run('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', source, join(dir, 'out.qcow2')])),
+        qemu: () => qemuImg(['convert', '-f', 'raw', '-O', 'qcow2', source, join(dir, 'out.qcow2')]),
       },
       toRaw: {
         cumulo: () => ours({ source: qemuQcow2, sourceFormat: 'qcow2', target: join(dir, 'out.raw'), targetFormat: 'raw', sync: false }),
         synced: () => ours({ source: qemuQcow2, sourceFormat: 'qcow2', target: join(dir, 'out.raw'), targetFormat: 'raw' }),
-        qemu: async () => void (await run('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', qemuQcow2, join(dir, 'out.raw')])),
+        qemu: () => qemuImg(['convert', '-f', 'qcow2', '-O', 'raw', qemuQcow2, join(dir, 'out.raw')]),
       },
     };
     const clean = (): void => {
@@ -86,7 +101,8 @@ async function main(): Promise<void> {
       await s.qemu();
       clean();
     }
-    const figures: Record<string, { cumulo: number[]; qemu: number[]; synced: number[] }> = { toQcow2: { cumulo: [], qemu: [], synced: [] }, toRaw: { cumulo: [], qemu: [], synced: [] } };
+    type Figures = { cumulo: Timing[]; qemu: Timing[]; synced: Timing[] };
+    const figures: Record<string, Figures> = { toQcow2: { cumulo: [], qemu: [], synced: [] }, toRaw: { cumulo: [], qemu: [], synced: [] } };
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, s] of Object.entries(sides)) {
         const f = figures[name]!;
@@ -98,20 +114,26 @@ async function main(): Promise<void> {
         }
         f.synced.push(await timed(s.synced));
         clean();
-        console.log(`round ${round + 1} ${name}: cumulo ${f.cumulo.at(-1)!.toFixed(0)} ms (synced ${f.synced.at(-1)!.toFixed(0)}), qemu-img ${f.qemu.at(-1)!.toFixed(0)} ms`);
+        const [c, q, y] = [f.cumulo.at(-1)!, f.qemu.at(-1)!, f.synced.at(-1)!];
+        console.log(`round ${round + 1} ${name}: cumulo ${c.ms.toFixed(0)} ms (cpu ${c.cpuMs.toFixed(0)}; synced ${y.ms.toFixed(0)}), qemu-img ${q.ms.toFixed(0)} ms (cpu ${q.cpuMs.toFixed(0)})`);
       }
     }
-    const summary = (f: { cumulo: number[]; qemu: number[]; synced: number[] }) => {
-      const ratios = f.cumulo.map((c, i) => c / f.qemu[i]!);
+    const summary = (f: Figures) => {
+      const ratios = f.cumulo.map((c, i) => c.ms / f.qemu[i]!.ms);
+      const cpuRatios = f.cumulo.map((c, i) => c.cpuMs / Math.max(1, f.qemu[i]!.cpuMs));
       const h = hdr.build();
-      for (const ms of f.cumulo) h.recordValue(Math.round(ms));
+      for (const t of f.cumulo) h.recordValue(Math.round(t.ms));
       return {
         ratio: Number(median(ratios).toFixed(3)),
         round_ratios: ratios.map((r) => Number(r.toFixed(3))),
-        cumulo_ms: Math.round(median(f.cumulo)),
+        // CPU time is less moved by other load on the machine than wall time.
+        cpu_ratio: Number(median(cpuRatios).toFixed(3)),
+        cumulo_ms: Math.round(median(f.cumulo.map((t) => t.ms))),
         cumulo_p90_ms: h.getValueAtPercentile(90),
-        cumulo_synced_ms: Math.round(median(f.synced)),
-        qemu_ms: Math.round(median(f.qemu)),
+        cumulo_cpu_ms: Math.round(median(f.cumulo.map((t) => t.cpuMs))),
+        cumulo_synced_ms: Math.round(median(f.synced.map((t) => t.ms))),
+        qemu_ms: Math.round(median(f.qemu.map((t) => t.ms))),
+        qemu_cpu_ms: Math.round(median(f.qemu.map((t) => t.cpuMs))),
       };
     };
     const toQcow2 = summary(figures.toQcow2!);

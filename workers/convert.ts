@@ -35,6 +35,39 @@ export function writeImage(path: string, format: DiskFormat, virtualSize: number
   return { virtualSize: sink.virtualSize, fileSize: statSync(path).size };
 }
 
+/** Extents a conversion may have in flight (read, not yet written) at once. */
+const OUTSTANDING = 2;
+
+/**
+ * convertImage with reads and writes in flight on libuv's pool (what the pool's convert task
+ * runs): reading the next batch overlaps writing this one, as QEMU's convert does.
+ */
+export async function convertImageAsync(source: string, sourceFormat: DiskFormat, target: string, targetFormat: DiskFormat, limits: ImageLimits, options: SinkOptions = {}): Promise<ConvertResult> {
+  const input = openSource(source, sourceFormat, limits);
+  try {
+    const sink = createSink(target, targetFormat, input.virtualSize, { ...options, io: 'async' });
+    try {
+      const marks: Array<Promise<void>> = [];
+      for await (const extent of input.extentsAsync(OUTSTANDING)) {
+        sink.write(extent);
+        const mark = sink.settled();
+        mark.catch(() => undefined);
+        marks.push(mark);
+        while (marks.length > OUTSTANDING) await marks.shift();
+      }
+      await sink.finishAsync();
+    } catch (e) {
+      await sink.settled().catch(() => undefined);
+      sink.abort();
+      rmSync(target, { force: true });
+      throw e;
+    }
+    return { virtualSize: sink.virtualSize, fileSize: statSync(target).size };
+  } finally {
+    input.close();
+  }
+}
+
 export function convertImage(source: string, sourceFormat: DiskFormat, target: string, targetFormat: DiskFormat, limits: ImageLimits, options: SinkOptions = {}): ConvertResult {
   const input = openSource(source, sourceFormat, limits);
   try {

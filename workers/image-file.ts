@@ -1,7 +1,7 @@
 // Bounded, synchronous positional reads of an image file, for parsers that run in a worker
 // thread: every read names what it reads, so a file cut short answers IMAGE_TRUNCATED saying
 // which structure is missing instead of a short buffer that later parses as garbage.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { ImageError, ImageTruncated } from './errors.js';
 
 export class ImageFile {
@@ -49,4 +49,19 @@ export class ImageFile {
     this.closed = true;
     closeSync(this.fd);
   }
+}
+
+/** Fills buf[at, at+length) from `offset` on libuv's pool; resolves to the bytes the file had. */
+export function readAsync(fd: number, buf: Uint8Array, at: number, length: number, offset: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const step = (done: number): void => {
+      if (done >= length) return resolve(done);
+      read(fd, buf, at + done, length - done, offset + done, (error, n) => {
+        if (error !== null) return reject(error);
+        if (n === 0) return resolve(done);
+        step(done + n);
+      });
+    };
+    step(0);
+  });
 }

@@ -22,6 +22,12 @@ export interface ImageSource {
   readonly format: DiskFormat;
   readonly virtualSize: number;
   extents(): Iterable<GuestExtent>;
+  /**
+   * The same extents with reads in flight on libuv's pool. The consumer may hold up to
+   * `outstanding` extents it has not finished with (writes not settled) when it asks for the
+   * next; the source reuses a buffer only after that.
+   */
+  extentsAsync(outstanding: number): AsyncIterable<GuestExtent>;
   close(): void;
 }
 
@@ -32,6 +38,10 @@ export interface ImageSink {
   write(extent: GuestExtent): void;
   /** Writes what is left (tables, header), syncs the file to disk (unless told not to) and closes it. */
   finish(): void;
+  /** finish() for async io: waits for the writes in flight first. */
+  finishAsync(): Promise<void>;
+  /** Resolves when every write issued so far is done (at once with sync io). */
+  settled(): Promise<void>;
   /** Closes without completing (the caller removes the file). */
   abort(): void;
 }
@@ -41,6 +51,11 @@ export interface SinkOptions {
   readonly sync?: boolean;
   /** qcow2 only: log2 of the cluster size (default 16, QEMU's 64 KiB). */
   readonly clusterBits?: number;
+  /**
+   * 'sync' (default): writes are done when write() returns. 'async': writes stay in flight on
+   * libuv's pool; the extents' buffers must stay unchanged until settled() resolves.
+   */
+  readonly io?: 'sync' | 'async';
 }
 
 export interface ImageLimits {

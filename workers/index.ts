@@ -8,7 +8,7 @@ export type { Digests, HashAlgorithm, HashResult } from './hashing.js';
 export { DEFAULT_LIMITS, DISK_FORMATS } from './image-formats.js';
 export type { DetectedFormat, DiskFormat, GuestExtent, ImageLimits, ImageSink, ImageSource, ProbeResult, SinkOptions } from './image-formats.js';
 export type { ConvertResult } from './convert.js';
-export { convertImage, writeImage, openSource, createSink } from './convert.js';
+export { convertImage, convertImageAsync, writeImage, openSource, createSink } from './convert.js';
 export { probeImage } from './probe.js';
 export { Qcow2Source } from './qcow2-reader.js';
 export { Qcow2Sink, DEFAULT_CLUSTER_BITS } from './qcow2-writer.js';

@@ -18,6 +18,22 @@ const UNALLOCATED = 0;
 const DATA = 1;
 const COMPRESSED = 2;
 
+/** Batch size of extentsAsync (smaller batches stay in the CPU's caches until written). */
+const ASYNC_BATCH_BYTES = 1024 * 1024;
+
+/** Where a batch's bytes come from: host bytes (or a compressed cluster) for batch[at, at+length). */
+interface Piece {
+  readonly at: number;
+  readonly host: number;
+  length: number;
+  /** Compressed bytes to read and inflate; 0 for plain data. */
+  readonly compressed: number;
+}
+
+type Planned =
+  | { readonly kind: 'zero'; readonly offset: number; readonly length: number }
+  | { readonly kind: 'data'; readonly offset: number; readonly length: number; readonly pieces: readonly Piece[] };
+
 /** One decoded L2 entry (reused: decoding allocates nothing). */
 interface L2Entry {
   kind: typeof UNALLOCATED | typeof DATA | typeof COMPRESSED;
@@ -159,42 +175,32 @@ export class Qcow2Source implements ImageSource {
     }
   }
 
-  *extents(): Generator<GuestExtent> {
+  /**
+   * The walk in guest order as batches to fill: zero runs, and guest-contiguous data of at most
+   * `batchBytes` with the host reads (merged when host-contiguous) and compressed clusters that
+   * fill it. Reads only L1 and L2 tables; the data is read by whoever fills the batch.
+   */
+  private *plan(batchBytes: number): Generator<Planned> {
     const { clusterSize, virtualSize, l1Size } = this.header;
     const perTable = clusterSize / 8;
     const coverage = l2Coverage(this.header.clusterBits);
-    const batch = Buffer.allocUnsafe(Math.max(BATCH_BYTES, clusterSize));
+    const limit = Math.max(batchBytes, clusterSize);
     const table = Buffer.allocUnsafe(clusterSize);
     const entry: L2Entry = { kind: UNALLOCATED, hostOffset: 0, compressedLength: 0 };
-    // The batch holds guest bytes [batchStart, batchStart + filled); a pending read of host bytes
-    // [readHost, readHost + readLength) lands at batch[readAt].
-    let batchStart = 0;
-    let filled = 0;
-    let readHost = 0;
-    let readAt = 0;
-    let readLength = 0;
+    let batch: { offset: number; length: number; pieces: Piece[] } | undefined;
     let zeroStart = 0;
     let zeroLength = 0;
-    const flushRead = (): void => {
-      if (readLength === 0) return;
-      const got = this.file.readInto(batch, readAt, readLength, readHost);
-      // A last cluster cut short by the end of the file reads as zeros, as in QEMU.
-      if (got < readLength) batch.fill(0, readAt + got, readAt + readLength);
-      readLength = 0;
-    };
-    function* flushBatch(): Generator<GuestExtent> {
-      flushRead();
-      if (filled > 0) yield { kind: 'data', offset: batchStart, bytes: batch.subarray(0, filled) };
-      filled = 0;
+    function* flushBatch(): Generator<Planned> {
+      if (batch !== undefined) yield { kind: 'data', ...batch };
+      batch = undefined;
     }
-    function* flushZeros(): Generator<GuestExtent> {
+    function* flushZeros(): Generator<Planned> {
       if (zeroLength > 0) yield { kind: 'zero', offset: zeroStart, length: zeroLength };
       zeroLength = 0;
     }
     for (let i = 0; i < l1Size && i * coverage < virtualSize; i++) {
       const l2 = this.l2OffsetAt(i);
       const tableStart = i * coverage;
-      const entries = Math.min(perTable, Math.ceil((virtualSize - tableStart) / clusterSize));
       if (l2 === 0) {
         yield* flushBatch();
         if (zeroLength === 0) zeroStart = tableStart;
@@ -202,6 +208,7 @@ export class Qcow2Source implements ImageSource {
         continue;
       }
       this.file.readInto(table, 0, clusterSize, l2);
+      const entries = Math.min(perTable, Math.ceil((virtualSize - tableStart) / clusterSize));
       for (let j = 0; j < entries; j++) {
         const guest = tableStart + j * clusterSize;
         const length = Math.min(clusterSize, virtualSize - guest);
@@ -213,40 +220,77 @@ export class Qcow2Source implements ImageSource {
           continue;
         }
         yield* flushZeros();
-        if (filled > 0 && (filled + clusterSize > batch.length || batchStart + filled !== guest)) yield* flushBatch();
-        if (filled === 0) batchStart = guest;
-        if (entry.kind === DATA) {
-          if (readLength > 0 && readHost + readLength === entry.hostOffset && readAt + readLength === filled) readLength += length;
-          else {
-            flushRead();
-            readHost = entry.hostOffset;
-            readAt = filled;
-            readLength = length;
-          }
+        if (batch !== undefined && (batch.length + clusterSize > limit || batch.offset + batch.length !== guest)) yield* flushBatch();
+        batch ??= { offset: guest, length: 0, pieces: [] };
+        const last = batch.pieces[batch.pieces.length - 1];
+        if (entry.kind === DATA && last !== undefined && last.compressed === 0 && last.host + last.length === entry.hostOffset && last.at + last.length === batch.length) {
+          last.length += length;
         } else {
-          flushRead();
-          this.inflateInto(batch, filled, entry, length);
-          this.compressed = true;
+          batch.pieces.push({ at: batch.length, host: entry.hostOffset, length, compressed: entry.kind === COMPRESSED ? entry.compressedLength : 0 });
+          if (entry.kind === COMPRESSED) this.compressed = true;
         }
-        filled += length;
+        batch.length += length;
       }
     }
     yield* flushBatch();
     yield* flushZeros();
   }
 
-  private inflateInto(batch: Buffer, at: number, entry: L2Entry, length: number): void {
+  *extents(): Generator<GuestExtent> {
+    const buf = Buffer.allocUnsafe(Math.max(BATCH_BYTES, this.header.clusterSize));
+    for (const planned of this.plan(BATCH_BYTES)) {
+      if (planned.kind === 'zero') {
+        yield planned;
+        continue;
+      }
+      this.fill(buf, planned.pieces);
+      yield { kind: 'data', offset: planned.offset, bytes: buf.subarray(0, planned.length) };
+    }
+  }
+
+  /**
+   * For writers with writes in flight: batches rotate through outstanding + 1 buffers. Reads
+   * stay synchronous: qcow2 data comes in many small runs between zero clusters, and a trip
+   * through libuv's pool per run costs more than the read (what overlaps is the writing).
+   */
+  async *extentsAsync(outstanding: number): AsyncGenerator<GuestExtent> {
+    const ring = Array.from({ length: outstanding + 1 }, () => Buffer.allocUnsafe(Math.max(ASYNC_BATCH_BYTES, this.header.clusterSize)));
+    let used = 0;
+    for (const planned of this.plan(ASYNC_BATCH_BYTES)) {
+      if (planned.kind === 'zero') {
+        yield planned;
+        continue;
+      }
+      const buf = ring[used++ % ring.length]!;
+      this.fill(buf, planned.pieces);
+      yield { kind: 'data', offset: planned.offset, bytes: buf.subarray(0, planned.length) };
+    }
+  }
+
+  private fill(buf: Buffer, pieces: readonly Piece[]): void {
+    for (const piece of pieces) {
+      if (piece.compressed > 0) {
+        this.inflateInto(buf, piece, this.file.readExactly(piece.host, piece.compressed, 'compressed cluster'));
+        continue;
+      }
+      const got = this.file.readInto(buf, piece.at, piece.length, piece.host);
+      // A last cluster cut short by the end of the file reads as zeros, as in QEMU.
+      if (got < piece.length) buf.fill(0, piece.at + got, piece.at + piece.length);
+    }
+  }
+
+  private inflateInto(batch: Buffer, piece: Piece, input: Buffer): void {
     const { clusterSize } = this.header;
-    const input = this.file.readExactly(entry.hostOffset, entry.compressedLength, 'compressed cluster');
     let out: Buffer;
     try {
       // QEMU writes raw deflate (no zlib header) padded to 512-byte sectors; a cluster never
       // inflates past its size, and a stream cut short is caught by the length check below.
       out = inflateRawSync(input, { maxOutputLength: clusterSize, finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch (e) {
-      fail(ImageCorrupt(`a compressed cluster at ${entry.hostOffset} does not inflate: ${e instanceof Error ? e.message : String(e)}`, { offset: entry.hostOffset }));
+      fail(ImageCorrupt(`a compressed cluster at ${piece.host} does not inflate: ${e instanceof Error ? e.message : String(e)}`, { offset: piece.host }));
     }
-    if (out.length !== clusterSize) fail(ImageCorrupt(`a compressed cluster at ${entry.hostOffset} inflates to ${out.length} bytes, not ${clusterSize}`, { offset: entry.hostOffset }));
-    out.copy(batch, at, 0, length);
+    if (out.length !== clusterSize) fail(ImageCorrupt(`a compressed cluster at ${piece.host} inflates to ${out.length} bytes, not ${clusterSize}`, { offset: piece.host }));
+    out.copy(batch, piece.at, 0, piece.length);
   }
+
 }

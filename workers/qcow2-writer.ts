@@ -2,9 +2,10 @@
 // are appended as they come (all-zero clusters stay unallocated), each L2 table is written once
 // the guest moves past what it maps, and the L1 table, the refcount table and its blocks go at
 // the end, then the header. Memory: one L2 table, the L1 table and one partial cluster.
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { GuestExtent, ImageSink, SinkOptions } from './image-formats.js';
 import { l1EntriesFor, serializeQcow2Header } from './qcow2-header.js';
+import { AsyncIo, SyncIo, type SinkIo } from './sink-io.js';
 import { isZero } from './zero-detect.js';
 
 /** QEMU's default cluster size (64 KiB). */
@@ -44,13 +45,16 @@ export class Qcow2Sink implements ImageSink {
   private queueBytes = 0;
   private written = 0;
   private closed = false;
+  private readonly io: SinkIo;
 
   private constructor(
     private readonly fd: number,
     readonly virtualSize: number,
     private readonly clusterBits: number,
     private readonly sync: boolean,
+    io: 'sync' | 'async',
   ) {
+    this.io = io === 'async' ? new AsyncIo(fd) : new SyncIo(fd);
     this.clusterSize = 2 ** clusterBits;
     this.perTable = this.clusterSize / 8;
     this.l1 = Buffer.alloc(l1EntriesFor(virtualSize, clusterBits) * 8);
@@ -65,7 +69,7 @@ export class Qcow2Sink implements ImageSink {
   static create(path: string, virtualSize: number, options: SinkOptions = {}): Qcow2Sink {
     if (!Number.isSafeInteger(virtualSize) || virtualSize < 0) throw new RangeError(`bad virtual size ${virtualSize}`);
     const fd = openSync(path, 'w');
-    return new Qcow2Sink(fd, Math.ceil(virtualSize / 512) * 512, options.clusterBits ?? DEFAULT_CLUSTER_BITS, options.sync ?? true);
+    return new Qcow2Sink(fd, Math.ceil(virtualSize / 512) * 512, options.clusterBits ?? DEFAULT_CLUSTER_BITS, options.sync ?? true, options.io ?? 'sync');
   }
 
   write(extent: GuestExtent): void {
@@ -97,8 +101,12 @@ export class Qcow2Sink implements ImageSink {
       pos += n;
       if (pos === start + C) this.flushPartial();
     }
-    // The caller's buffer is lent until we return.
+    // The caller's buffer is lent until we return (sync io) or until settled() (async io).
     this.flushQueue();
+  }
+
+  settled(): Promise<void> {
+    return this.io.settled();
   }
 
   /** Maps guest cluster `index` to the next host cluster, writing the previous L2 table when it is complete. */
@@ -117,7 +125,8 @@ export class Qcow2Sink implements ImageSink {
     if (this.l2Index === -1) return;
     this.flushQueue();
     const host = this.nextHost++;
-    writeFully(this.fd, this.l2, host * this.clusterSize);
+    // A copy: the table buffer is reused at once, the write may still be in flight.
+    this.io.write(Buffer.from(this.l2), host * this.clusterSize);
     writeEntry(this.l1, this.l2Index * 8, host * this.clusterSize, COPIED_HI);
     this.l2.fill(0);
     this.l2Index = -1;
@@ -140,21 +149,7 @@ export class Qcow2Sink implements ImageSink {
 
   private flushQueue(): void {
     if (this.queue.length === 0) return;
-    const n = writevSync(this.fd, this.queue, this.queueHost);
-    if (n !== this.queueBytes) {
-      // A short vectored write: finish piece by piece from where it stopped.
-      let skip = n;
-      let at = this.queueHost + n;
-      for (const piece of this.queue) {
-        if (skip >= piece.length) {
-          skip -= piece.length;
-          continue;
-        }
-        writeFully(this.fd, piece.subarray(skip), at);
-        at += piece.length - skip;
-        skip = 0;
-      }
-    }
+    this.io.writev(this.queue, this.queueHost);
     this.queue = [];
     this.queueBytes = 0;
   }
@@ -166,14 +161,31 @@ export class Qcow2Sink implements ImageSink {
     if (isZero(this.partial, 0, this.clusterSize)) return;
     const host = this.allocate(index);
     this.flushQueue();
-    writeFully(this.fd, this.partial, host * this.clusterSize);
+    this.io.write(Buffer.from(this.partial), host * this.clusterSize);
   }
 
   finish(): void {
-    const C = this.clusterSize;
+    this.writeLast();
+    if (this.io.pending > 0) throw new Error('finish() with writes in flight: use finishAsync()');
+    this.writeMetadata();
+  }
+
+  async finishAsync(): Promise<void> {
+    this.writeLast();
+    await this.io.settled();
+    this.writeMetadata();
+  }
+
+  /** The partial cluster and the last L2 table. */
+  private writeLast(): void {
     this.flushPartial();
     this.flushQueue();
     this.writeL2();
+  }
+
+  /** L1, refcounts and header (small: written at once), then sync and close. */
+  private writeMetadata(): void {
+    const C = this.clusterSize;
     const l1Start = this.nextHost;
     const l1Clusters = Math.max(1, Math.ceil(this.l1.length / C));
     // The refcount table and blocks count themselves: grow both until they cover every cluster.

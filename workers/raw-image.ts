@@ -1,13 +1,16 @@
 // Raw images: the file is the guest. Reading yields the file in large batches; writing makes a
 // sparse file of the virtual size and writes only the clusters that hold data, so zeros cost
 // neither disk nor time.
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { ImageFile } from './image-file.js';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync } from 'node:fs';
+import { ImageFile, readAsync } from './image-file.js';
 import type { GuestExtent, ImageLimits, ImageSink, ImageSource, SinkOptions } from './image-formats.js';
 import { ImageError, ImageTooLarge } from './errors.js';
+import { AsyncIo, SyncIo, type SinkIo } from './sink-io.js';
 import { isZero } from './zero-detect.js';
 
 const BATCH_BYTES = 4 * 1024 * 1024;
+/** Smaller batches in flight stay in the CPU's caches between the read and the write. */
+const ASYNC_BATCH_BYTES = 1024 * 1024;
 /** Zero runs shorter than this are written rather than skipped. */
 const HOLE_BYTES = 64 * 1024;
 
@@ -40,6 +43,28 @@ export class RawSource implements ImageSource {
     }
   }
 
+  async *extentsAsync(outstanding: number): AsyncGenerator<GuestExtent> {
+    // One batch read ahead: its buffer comes back into use after the consumer has moved
+    // `outstanding` extents past it.
+    const ring = Array.from({ length: outstanding + 2 }, () => Buffer.allocUnsafe(ASYNC_BATCH_BYTES));
+    const size = this.file.size;
+    const readBatch = (k: number): Promise<GuestExtent | undefined> | undefined => {
+      const offset = k * ASYNC_BATCH_BYTES;
+      if (offset >= size) return undefined;
+      const buf = ring[k % ring.length]!;
+      return readAsync(this.file.fd, buf, 0, Math.min(ASYNC_BATCH_BYTES, size - offset), offset).then((got) => (got === 0 ? undefined : { kind: 'data', offset, bytes: buf.subarray(0, got) }));
+    };
+    let next = readBatch(0);
+    for (let k = 0; next !== undefined; k++) {
+      const extent = await next;
+      next = readBatch(k + 1);
+      // Awaited next turn; marked handled now in case the consumer stops first.
+      next?.catch(() => undefined);
+      if (extent === undefined) return;
+      yield extent;
+    }
+  }
+
   close(): void {
     this.file.close();
   }
@@ -47,12 +72,16 @@ export class RawSource implements ImageSource {
 
 export class RawSink implements ImageSink {
   private closed = false;
+  private readonly io: SinkIo;
 
   private constructor(
     private readonly fd: number,
     readonly virtualSize: number,
     private readonly sync: boolean,
-  ) {}
+    io: 'sync' | 'async',
+  ) {
+    this.io = io === 'async' ? new AsyncIo(fd) : new SyncIo(fd);
+  }
 
   /** Creates (or truncates) the file at its full size, all holes. */
   static create(path: string, virtualSize: number, options: SinkOptions = {}): RawSink {
@@ -63,7 +92,7 @@ export class RawSink implements ImageSink {
       closeSync(fd);
       throw e;
     }
-    return new RawSink(fd, virtualSize, options.sync ?? true);
+    return new RawSink(fd, virtualSize, options.sync ?? true, options.io ?? 'sync');
   }
 
   write(extent: GuestExtent): void {
@@ -86,13 +115,22 @@ export class RawSink implements ImageSink {
   }
 
   private writeRun(bytes: Buffer, from: number, to: number, offset: number): void {
-    let done = from;
-    while (done < to) done += writeSync(this.fd, bytes, done, to - done, offset + done);
+    this.io.write(bytes.subarray(from, to), offset + from);
+  }
+
+  settled(): Promise<void> {
+    return this.io.settled();
   }
 
   finish(): void {
+    if (this.io.pending > 0) throw new Error('finish() with writes in flight: use finishAsync()');
     if (this.sync) fdatasyncSync(this.fd);
     this.close();
+  }
+
+  async finishAsync(): Promise<void> {
+    await this.io.settled();
+    this.finish();
   }
 
   abort(): void {

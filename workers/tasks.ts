@@ -1,7 +1,7 @@
 // The pool's task file: Piscina loads this compiled module in each worker thread and calls the
 // export named by each run. Every task answers a TaskReply (task-protocol.ts). Importing it in
 // the main thread does nothing but define functions.
-import { convertImage, writeImage, type ConvertResult } from './convert.js';
+import { convertImageAsync, writeImage, type ConvertResult } from './convert.js';
 import { hashBytes as digestBytes, hashFile as digestFile, type HashAlgorithm, type HashFileInput, type HashResult } from './hashing.js';
 import { DEFAULT_LIMITS, type DiskFormat, type GuestExtent, type ImageLimits, type ProbeResult } from './image-formats.js';
 import { probeImage } from './probe.js';
@@ -42,7 +42,7 @@ export const hashBytes = task<HashBytesInput, HashResult>((input) => digestBytes
 export const probe = task<ProbeInput, ProbeResult>((input) => probeImage(input.path, input.limits ?? DEFAULT_LIMITS));
 
 export const convert = task<ConvertInput, ConvertResult>((input) =>
-  convertImage(input.source, input.sourceFormat, input.target, input.targetFormat, input.limits ?? DEFAULT_LIMITS, input.sync === undefined ? {} : { sync: input.sync }),
+  convertImageAsync(input.source, input.sourceFormat, input.target, input.targetFormat, input.limits ?? DEFAULT_LIMITS, input.sync === undefined ? {} : { sync: input.sync }),
 );
 
 export const create = task<CreateInput, ConvertResult>((input) => {

@@ -2,13 +2,14 @@
 // cluster and L2 boundaries, unaligned pieces, random and compressible data): raw → qcow2 → raw
 // by our code gives back the source bytes, and our qcow2 passes `qemu-img check` and reads the
 // same in qemu-img; a qcow2 qemu-img writes with a random cluster size, compressed or not, reads
-// the same in our reader as in qemu-img.
+// the same in our reader as in qemu-img. The first property runs the synchronous converter, the
+// others the one with I/O in flight (what the pool runs), both ways.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { convertImage, DEFAULT_LIMITS } from '../../workers/index.js';
+import { convertImage, convertImageAsync, DEFAULT_LIMITS } from '../../workers/index.js';
 import { compressible, noise, qemuImg, tempDir, writeRaw, type Block } from './image-fixtures.js';
 
 const KiB = 1024;
@@ -60,16 +61,33 @@ void test('random sparse images: raw → qcow2 → raw is the identity, and qemu
 void test('random qemu-img qcow2 (cluster size, compression): our reader gives what qemu-img gives', async (t) => {
   const dir = tempDir(t);
   let n = 0;
-  fc.assert(
-    fc.property(imageArb, fc.integer({ min: 9, max: 21 }), fc.boolean(), ({ size, blocks }, clusterBits, compress) => {
+  await fc.assert(
+    fc.asyncProperty(imageArb, fc.integer({ min: 9, max: 21 }), fc.boolean(), async ({ size, blocks }, clusterBits, compress) => {
       const base = join(dir, `q${n++}`);
       writeRaw(`${base}.raw`, size, blocks);
       qemuImg('convert', ...(compress ? ['-c'] : []), '-o', `cluster_size=${2 ** clusterBits}`, '-f', 'raw', '-O', 'qcow2', `${base}.raw`, `${base}.qcow2`);
-      convertImage(`${base}.qcow2`, 'qcow2', `${base}.ours.raw`, 'raw', DEFAULT_LIMITS);
+      await convertImageAsync(`${base}.qcow2`, 'qcow2', `${base}.ours.raw`, 'raw', DEFAULT_LIMITS);
       qemuImg('convert', '-f', 'qcow2', '-O', 'raw', `${base}.qcow2`, `${base}.qemu.raw`);
       assert.ok(readFileSync(`${base}.ours.raw`).equals(readFileSync(`${base}.qemu.raw`)));
       for (const ext of ['.raw', '.qcow2', '.ours.raw', '.qemu.raw']) rmSync(base + ext, { force: true });
     }),
     { numRuns: 25, seed: 777 },
+  );
+});
+
+void test('random sparse images through the converter with I/O in flight: raw → qcow2 → raw', async (t) => {
+  const dir = tempDir(t);
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(imageArb, async ({ size, blocks }) => {
+      const base = join(dir, `a${n++}`);
+      writeRaw(`${base}.raw`, size, blocks);
+      await convertImageAsync(`${base}.raw`, 'raw', `${base}.qcow2`, 'qcow2', DEFAULT_LIMITS);
+      qemuImg('check', `${base}.qcow2`);
+      await convertImageAsync(`${base}.qcow2`, 'qcow2', `${base}.back.raw`, 'raw', DEFAULT_LIMITS, { sync: false });
+      assert.ok(readFileSync(`${base}.back.raw`).equals(readFileSync(`${base}.raw`)));
+      for (const ext of ['.raw', '.qcow2', '.back.raw']) rmSync(base + ext, { force: true });
+    }),
+    { numRuns: 20, seed: 31337 },
   );
 });
