@@ -43,6 +43,8 @@ const WARMUP = 1_000;
 /** Latency and throughput are measured in rounds that alternate the sides (see measure()). */
 const ROUNDS = Number(option('rounds', '20'));
 const GOALS = { p50: 1.25, p99: 1.5, throughput: 0.8 } as const;
+/** Sequential requests per side before the other side's turn (see measure()). */
+const LATENCY_SLICE = 25;
 
 /** The request body, the same on both sides: about 200 bytes once encoded. */
 const BODY = {
@@ -237,12 +239,14 @@ async function measure(kind: BrokerKind) {
     }
     // Short rounds alternate the sides so that drift and the load of a shared machine (CPU
     // frequency, GC, other processes) hit both alike; throughput is compared round by round and
-    // the median of those paired ratios is reported.
+    // the median of those paired ratios is reported. Sequential requests alternate in slices
+    // of LATENCY_SLICE within a round: a burst of outside load, which sets the p99, then falls
+    // on both sides rather than on whichever had the round.
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? sides : [...sides].reverse();
-      for (const side of order) {
-        gc();
-        await sequential(side, SEQUENTIAL / ROUNDS, latency.get(side.name));
+      gc();
+      for (let done = 0; done < SEQUENTIAL / ROUNDS; done += LATENCY_SLICE) {
+        for (const side of order) await sequential(side, LATENCY_SLICE, latency.get(side.name));
       }
       const round = new Map<string, number>();
       for (const side of order) {
