@@ -7,6 +7,7 @@
 // returns an unsafe topic; and the codec, and Object.prototype, are intact afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { seededRandom } from '../../supervision/backoff.js';
 import { performance } from 'node:perf_hooks';
 import { Encoder, Tag, encode as plainCbor } from 'cbor-x';
 import fc from 'fast-check';
@@ -22,17 +23,6 @@ import { isId, newId } from '../../transports/ids.js';
  */
 const MAX_MS_PER_PAYLOAD = 1000;
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function envelope(body: unknown, overrides: Partial<Envelope> = {}): Envelope {
   return {
@@ -112,7 +102,7 @@ function check(bytes: Uint8Array, label: string): void {
 // ---- generated payloads ---------------------------------------------------------------------
 
 void test('10,000+ random, truncated, bit-flipped and spliced payloads always come back as a Result', { timeout: 60_000 }, () => {
-  const random = prng(0xc0dec);
+  const random = seededRandom(0xc0dec);
   const int = (n: number) => Math.floor(random() * n);
   const randomBytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
   const valid = validPayloads();
