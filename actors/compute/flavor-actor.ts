@@ -13,8 +13,8 @@ import {
   FlavorExtraSpecNotFound,
   FlavorIsPublic,
   FlavorNotFound,
-  messageChecker,
 } from './catalog-errors.js';
+import { messageChecker } from '../schema-check.js';
 import { FlavorMessage, type FlavorReply, type FlavorView } from './flavor-messages.js';
 
 export const FLAVORS_KIND = 'flavors';

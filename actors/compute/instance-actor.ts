@@ -2,7 +2,7 @@
 // through the transition table. Client messages are checked against the caller (another
 // project's server is 404, as in Nova; a reader may look but not change); the workflow's own
 // messages (resume, and the host's spawned/spawnFailed) only come from the fabric.
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { compileCheck } from '../schema-check.js';
 import { defineKind, refuse, type KindDefinition, type Refusal } from '../../supervision/index.js';
 import { BadRequest, Forbidden, NotFound, type ErrorValue } from '../../transports/errors.js';
 import type { EventSink } from '../events.js';
@@ -34,14 +34,7 @@ export interface InstanceKindOptions {
 
 export type InstanceKind = KindDefinition<InstanceState, InstanceMessage, InstanceView | null>;
 
-const check = TypeCompiler.Compile(InstanceMessage);
-
-function invalid(msg: { readonly type: string }): ErrorValue | undefined {
-  const unchecked: unknown = msg;
-  if (check.Check(unchecked)) return undefined;
-  const first = check.Errors(unchecked).First();
-  return BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' });
-}
+const invalid = compileCheck(InstanceMessage);
 
 function notFound(id: string): ErrorValue {
   return InstanceNotFound(`Instance ${id} could not be found.`, { id });

@@ -7,7 +7,8 @@ import { defineKind, refuse, type KindDefinition, type Refusal } from '../../sup
 import { BadRequest, Forbidden, Unauthorized, type ErrorValue } from '../../transports/errors.js';
 import { isAdmin, type Caller } from '../identity/caller.js';
 import { QuotaExceeded } from '../quota/errors.js';
-import { messageChecker, KeypairExists, KeypairInvalid, KeypairNotFound } from './catalog-errors.js';
+import { KeypairExists, KeypairInvalid, KeypairNotFound } from './catalog-errors.js';
+import { messageChecker } from '../schema-check.js';
 import { KeypairMessage, type GeneratedKeypairView, type KeypairReply, type KeypairView } from './keypair-messages.js';
 import { generateEd25519, parsePublicKey } from './keypair-ssh.js';
 

@@ -7,7 +7,8 @@ import { BadRequest, Unauthorized, type ErrorValue, type Result } from '../../tr
 import { noEvents, type EventSink } from '../events.js';
 import { mayRead, mayWrite, SYSTEM_CALLER, type Caller } from '../identity/caller.js';
 import { QuotaExceeded } from '../quota/errors.js';
-import { GroupPolicy, messageChecker, ServerGroupExists, ServerGroupNotFound } from './catalog-errors.js';
+import { GroupPolicy, ServerGroupExists, ServerGroupNotFound } from './catalog-errors.js';
+import { messageChecker } from '../schema-check.js';
 import { SERVER_GROUP_INDEX_KIND } from './server-group-index.js';
 import {
   ServerGroupMessage,

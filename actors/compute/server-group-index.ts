@@ -5,7 +5,7 @@ import { defineKind, refuse, type KindDefinition, type Refusal } from '../../sup
 import { BadRequest, Forbidden, Unauthorized } from '../../transports/errors.js';
 import { mayRead, type Caller } from '../identity/caller.js';
 import { QuotaExceeded } from '../quota/errors.js';
-import { messageChecker } from './catalog-errors.js';
+import { messageChecker } from '../schema-check.js';
 import { ServerGroupIndexMessage, type ServerGroupIndexReply, type ServerGroupSummary } from './server-group-messages.js';
 
 export const SERVER_GROUP_INDEX_KIND = 'server-groups';

@@ -2,7 +2,7 @@
 // actors themselves (they put after every persisted change, and remove once DELETED), so that a
 // listing (Nova's GET /servers) is one ask instead of one per server. Newest first, as in Nova.
 import { Type, type Static } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { compileCheck } from '../schema-check.js';
 import { defineKind, refuse, type KindDefinition } from '../../supervision/index.js';
 import { BadRequest } from '../../transports/errors.js';
 import { mayRead, mustBeSystem } from '../identity/caller.js';
@@ -55,7 +55,7 @@ export type ServersIndexReply = { readonly servers: readonly ServerSummary[] } |
 
 export type ServersIndexKind = KindDefinition<ServersIndexState, ServersIndexMessage, ServersIndexReply>;
 
-const check = TypeCompiler.Compile(ServersIndexMessage);
+const invalid = compileCheck(ServersIndexMessage);
 
 /** Newest first; ties by id, so pages are stable. */
 function newestFirst(a: ServerSummary, b: ServerSummary): number {
@@ -68,11 +68,8 @@ export function createServersIndexKind(): ServersIndexKind {
     messageTypes: { put: true, remove: true, list: true },
     initialState: { servers: {} },
     async handle(ctx, msg) {
-      const unchecked: unknown = msg;
-      if (!check.Check(unchecked)) {
-        const first = check.Errors(unchecked).First();
-        return refuse(BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' }));
-      }
+      const bad = invalid(msg);
+      if (bad !== undefined) return refuse(bad);
       const projectId = ctx.id;
       switch (msg.type) {
         case 'put': {

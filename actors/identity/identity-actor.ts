@@ -27,7 +27,7 @@ import {
   type Sweep,
   type UserRecord,
 } from './identity-state.js';
-import { compileCheck } from './schema-check.js';
+import { compileCheck } from '../schema-check.js';
 import { runSweeps, withSweeps } from './sweeps.js';
 
 export interface IdentityKindOptions {

@@ -4,7 +4,7 @@
 import { defineKind, refuse } from '../../supervision/index.js';
 import { Forbidden, NotFound, Unauthorized, type ErrorValue } from '../../transports/errors.js';
 import { isAdmin, isCaller, mustBeSystem, type Caller } from './caller.js';
-import { compileCheck } from './schema-check.js';
+import { compileCheck } from '../schema-check.js';
 import { TokenMessage, type TokenRecord } from './token-messages.js';
 
 export interface TokenState {

@@ -5,7 +5,7 @@
 import { defineKind, refuse, type GrainContext } from '../../supervision/index.js';
 import { NotFound } from '../../transports/errors.js';
 import { mustBeSystem, SYSTEM_CALLER } from './caller.js';
-import { compileCheck } from './schema-check.js';
+import { compileCheck } from '../schema-check.js';
 import { TOKEN_KIND } from './token-actor.js';
 import { UserTokensMessage, type TokenMessage, type TokenTarget } from './token-messages.js';
 

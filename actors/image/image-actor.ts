@@ -16,7 +16,7 @@ import { ImageDeactivated, ImageExists, ImageInvalidState, ImageMemberExists, Im
 import { ImageMessage, type ImageReply, type MemberView } from './image-messages.js';
 import { applyPatch, checkCreateProperties } from './image-patch.js';
 import { mayMove, viewOf, visibleTo, type ImageRecord, type ImageStatus } from './image-record.js';
-import { messageChecker } from './schema-check.js';
+import { messageChecker } from '../schema-check.js';
 
 export const IMAGE_KIND = 'image';
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -11,7 +11,7 @@ import { defineKind, refuse, type KindDefinition, type Refusal } from '../../sup
 import { BadRequest } from '../../transports/errors.js';
 import { mustBeSystem } from '../identity/caller.js';
 import type { ImageDataStore } from './data-store.js';
-import { messageChecker } from './schema-check.js';
+import { messageChecker } from '../schema-check.js';
 
 export const IMAGE_BLOB_KIND = 'image-blob';
 

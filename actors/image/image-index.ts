@@ -11,7 +11,7 @@ import { ImageQuotaExceeded } from './errors.js';
 import { listImages, SORT_KEYS, type ImagePage, type IndexEntry } from './image-list.js';
 import { ProjectId, VisibilitySchema } from './image-messages.js';
 import { IMAGE_STATUSES, MEMBER_STATUSES } from './image-record.js';
-import { messageChecker } from './schema-check.js';
+import { messageChecker } from '../schema-check.js';
 
 export const IMAGE_INDEX_KIND = 'image-index';
 export const IMAGE_INDEX_ID = 'global';

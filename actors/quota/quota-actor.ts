@@ -1,9 +1,9 @@
 // `quota/<projectId>`: one project's quota, reserved on intake, committed on success, released
 // on failure or delete (Nova's quota model). The actor is serial, so two racing requests are
 // checked one after the other against the same books: no interleaving can overcommit.
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { messageChecker } from '../schema-check.js';
 import { defineKind, refuse, type KindDefinition, type Refusal } from '../../supervision/index.js';
-import { BadRequest, type ErrorValue } from '../../transports/errors.js';
+import { BadRequest } from '../../transports/errors.js';
 import { mayRead, mayWrite, mustBeAdmin, type Caller } from '../identity/caller.js';
 import { QuotaAllocationConflict, QuotaAllocationNotFound, QuotaExceeded, QuotaLimitBelowUsage } from './errors.js';
 import {
@@ -34,16 +34,7 @@ export interface QuotaKindOptions {
 }
 
 // Each body is checked against the schema of its own type, so the error names the bad field.
-const variants = new Map(QuotaMessage.anyOf.map((schema) => [schema.properties.type.const, TypeCompiler.Compile(schema)] as const));
-
-function invalid(msg: { readonly type: string }): ErrorValue | undefined {
-  const check = variants.get(msg.type as QuotaMessage['type']);
-  if (check === undefined) return BadRequest(`unknown message type ${String(msg.type).slice(0, 64)}`, { field: '/type' });
-  const unchecked: unknown = msg;
-  if (check.Check(unchecked)) return undefined;
-  const first = check.Errors(unchecked).First();
-  return BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' });
-}
+const invalid = messageChecker(QuotaMessage);
 
 export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<QuotaState, QuotaMessage, QuotaReply> {
   const defaults: Readonly<Record<string, number>> = { ...DEFAULT_LIMITS, ...options.defaults };

@@ -2,11 +2,11 @@
 // claims, the host-local domains of its VMs, its enabled flag and its heartbeats. A durable
 // reminder beats every heartbeatMs (the simulated host agent) and each beat, like every change of
 // capacity, is reported to the scheduler. Changes are persisted before they are answered.
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { compileCheck } from '../../actors/schema-check.js';
 import { mustBeAdmin, mustBeSystem } from '../../actors/identity/caller.js';
 import { DEFAULT_SCHEDULER, DEFAULT_SERVICE_DOWN_MS } from '../../actors/scheduler/index.js';
 import { defineKind, refuse, type KindDefinition, type Refusal } from '../../supervision/index.js';
-import { BadRequest, Conflict, type ErrorValue } from '../../transports/errors.js';
+import { BadRequest, Conflict } from '../../transports/errors.js';
 import { createFakeDriver } from './fake-driver.js';
 import { commit, HEARTBEAT_REMINDER, report, view, type HostContext, type HostDeps } from './host-context.js';
 import { destroy, power, resumeBoots, spawn, spawnDone } from './host-domains.js';
@@ -32,14 +32,7 @@ export interface HostKindOptions {
 
 export type HostReply = HostView | BidView | ClaimView | UnclaimView | DomainView;
 
-const checkMessage = TypeCompiler.Compile(HostMessage);
-
-function invalid(msg: { readonly type: string }): ErrorValue | undefined {
-  const unchecked: unknown = msg;
-  if (checkMessage.Check(unchecked)) return undefined;
-  const first = checkMessage.Errors(unchecked).First();
-  return BadRequest(`invalid ${msg.type} message: ${first ? `${first.path} ${first.message}` : 'malformed'}`, { field: first?.path ?? '' });
-}
+const invalid = compileCheck(HostMessage);
 
 export function createHostKind(options: HostKindOptions = {}): KindDefinition<HostState, HostMessage, HostReply> {
   const deps: HostDeps = {

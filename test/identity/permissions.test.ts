@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox';
 import { identityFixture, unwrap } from './identity-fixture.js';
 import { isCaller, mayRead, mayWrite, mustBeAdmin, type Caller, type ProjectView, type UserView } from '../../actors/identity/index.js';
 import { defineKind, refuse } from '../../supervision/index.js';
-import { compileCheck } from '../../actors/identity/schema-check.js';
+import { compileCheck } from '../../actors/schema-check.js';
 
 /** `note/<projectId>`: a resource of one project, as every service's kinds are. */
 const NoteMessage = Type.Union([
