@@ -6,6 +6,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import type { ImageService } from '../actors/image/index.js';
 import { computeApi } from './compute/index.js';
 import { errorValueOf } from './errors.js';
 import { faultBody, faultStyleOf } from './faults.js';
@@ -28,6 +29,11 @@ export interface ApiOptions {
   readonly ready: () => boolean;
   /** How routes reach the actors (endpointGateway over the fabric node's endpoint). */
   readonly actors: ActorGateway;
+  /**
+   * Image bytes (Glance upload and download) stream through the process that holds the data dir,
+   * not through actor messages; without it the image routes that move data answer 501.
+   */
+  readonly images?: ImageService;
 }
 
 export type BuildOptions = Omit<ApiOptions, 'port' | 'host'>;
@@ -95,7 +101,7 @@ export async function buildApi(options: BuildOptions): Promise<FastifyInstance> 
   });
   await fastify.register(identityApi, { prefix: '/identity' });
   await fastify.register(computeApi, { prefix: '/compute' });
-  await fastify.register(imageApi, { prefix: '/image' });
+  await fastify.register(imageApi, { prefix: '/image', images: options.images });
   await fastify.ready();
   return fastify;
 }

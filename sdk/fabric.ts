@@ -151,7 +151,7 @@ export class Fabric {
     const api =
       options.apiPort === null
         ? undefined
-        : await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => readiness.accepting, actors: endpointGateway(endpoint) });
+        : await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => readiness.accepting, actors: endpointGateway(endpoint), images });
     // The admin's password: openrc's, or a new random one (never a default). The files are written
     // before the bootstrap, so a first start that dies in between is repaired by the next one,
     // which reads the same password back; their URLs are refreshed at every start.

@@ -1,6 +1,7 @@
 // Glance v2 at /image: the version documents (GET /image → 300, GET /image/versions → 200, as
 // keystoneauth probes them) and, behind the token check, the read side of images.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ImageService } from '../../actors/image/index.js';
 import { requireToken } from '../auth.js';
 import { baseUrl } from '../links.js';
 import { imageRoutes } from './images.js';
@@ -10,7 +11,12 @@ function versionsOf(req: FastifyRequest): Record<string, unknown>[] {
   return [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${baseUrl(req)}/image/v2/` }] }];
 }
 
-export async function imageApi(fastify: FastifyInstance): Promise<void> {
+export interface ImageApiOptions {
+  /** The in-process image service that streams image data (see ApiOptions.images). */
+  readonly images?: ImageService | undefined;
+}
+
+export async function imageApi(fastify: FastifyInstance, _options: ImageApiOptions): Promise<void> {
   const schema = { tags: ['image'] };
   fastify.get('/', { schema: { ...schema, summary: 'Image API versions (300 Multiple Choices)' } }, async (req, reply) => reply.code(300).send({ versions: versionsOf(req) }));
   fastify.get('/versions', { schema: { ...schema, summary: 'Image API versions' } }, async (req) => ({ versions: versionsOf(req) }));
