@@ -7,7 +7,7 @@ import { refuse, type Refusal } from '../../supervision/index.js';
 import { commit, type HostContext, type HostDeps } from './host-context.js';
 import type { HostMessage, UnclaimView } from './host-messages.js';
 import { ClaimRefused, NoFit } from './errors.js';
-import { hostCapacity, own, withClaim, withoutClaim } from './host-state.js';
+import { addClaim, hostCapacity, own, removeClaim } from './host-state.js';
 
 type Msg<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
 
@@ -53,13 +53,15 @@ export async function claim(ctx: HostContext, deps: HostDeps, msg: Msg<'claim'>)
   const capacity = hostCapacity(inventory);
   const demand = demandOf(msg.resources, cpuPolicy, capacity.cpuRatio);
   if (!fits(capacity, state.used, demand)) return refuse(ClaimRefused(`host ${hostId} has not enough free capacity`, { hostId }));
-  await commit(ctx, deps, withClaim(state, msg.instanceId, { resources: msg.resources, cpuPolicy, groupId: msg.groupId ?? null }));
+  // Checked and taken in one synchronous step: a racing claim is judged after this one.
+  addClaim(state, msg.instanceId, { resources: msg.resources, cpuPolicy, groupId: msg.groupId ?? null });
+  await commit(ctx, deps, state);
   return granted;
 }
 
 export async function unclaim(ctx: HostContext, deps: HostDeps, msg: Msg<'unclaim'>): Promise<UnclaimView> {
   const state = ctx.state;
-  const released = own(state.claims, msg.instanceId) !== undefined;
-  if (released) await commit(ctx, deps, withoutClaim(state, msg.instanceId));
+  const released = removeClaim(state, msg.instanceId);
+  if (released) await commit(ctx, deps, state);
   return { hostId: ctx.id, instanceId: msg.instanceId, released };
 }

@@ -1,6 +1,8 @@
-// A compute host's state as a value, and the pure functions over it: capacity from inventory and
-// allocation ratios, claims in and out (usage kept in step), the report the scheduler gets and
-// the view admins see. The actor (host-actor.ts) only sequences these, persists and replies.
+// A compute host's state and the functions over it: capacity from inventory and allocation
+// ratios, claims in and out (usage kept in step), the report the scheduler gets and the view
+// admins see. The actor (host-actor.ts) only sequences these, persists and replies. Claims are
+// one record changed in place (a host holds dozens: copying them per claim was the simulator's
+// main cost); views copy it, reports never carry it.
 import { addUsage, capacityOf, DEFAULT_RATIOS, demandOf, NO_USAGE, type AllocationRatios, type Capacity, type HostReport, type Usage } from '../../actors/scheduler/index.js';
 import type { Domain, HostClaim, HostView, Inventory } from './host-messages.js';
 
@@ -13,8 +15,14 @@ export interface HostState {
   readonly heartbeats: number;
   /** Persisted by register and heartbeat messages; the periodic agent beat updates it in memory only. */
   lastHeartbeatAt: number | null;
-  readonly claims: Readonly<Record<string, HostClaim>>;
-  readonly used: Usage;
+  /**
+   * By instance id, changed in place by addClaim/removeClaim right before the persist that makes
+   * the change durable (the actor is serial; a failed persist crashes it and the store's copy is
+   * reloaded). Ids are ActorIds, so never `__proto__`.
+   */
+  readonly claims: Record<string, HostClaim>;
+  /** Replaced, never changed in place: reports hand it to the scheduler by reference. */
+  used: Usage;
   readonly domains: Readonly<Record<string, Domain>>;
 }
 
@@ -36,8 +44,10 @@ export function own<T>(record: Readonly<Record<string, T>>, key: string): T | un
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/** A copy without `key` (a rest pattern with a computed key is many times slower in V8). */
 export function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
-  const { [key]: _gone, ...rest } = record;
+  const rest: Record<string, T> = {};
+  for (const k in record) if (k !== key) rest[k] = record[k]!;
   return rest;
 }
 
@@ -59,14 +69,19 @@ export function demandOfClaim(state: HostState, claim: HostClaim): Usage {
   return demandOf(claim.resources, claim.cpuPolicy, state.inventory === null ? 1 : ratiosOf(state.inventory).cpu);
 }
 
-export function withClaim(state: HostState, instanceId: string, claim: HostClaim): HostState {
-  return { ...state, claims: { ...state.claims, [instanceId]: claim }, used: addUsage(state.used, demandOfClaim(state, claim)) };
+/** Adds the claim in place (usage in step); the caller persists the state next. */
+export function addClaim(state: HostState, instanceId: string, claim: HostClaim): void {
+  state.claims[instanceId] = claim;
+  state.used = addUsage(state.used, demandOfClaim(state, claim));
 }
 
-export function withoutClaim(state: HostState, instanceId: string): HostState {
+/** Removes the claim in place (usage in step); false when there was none. The caller persists next. */
+export function removeClaim(state: HostState, instanceId: string): boolean {
   const claim = own(state.claims, instanceId);
-  if (claim === undefined) return state;
-  return { ...state, claims: without(state.claims, instanceId), used: addUsage(state.used, demandOfClaim(state, claim), -1) };
+  if (claim === undefined) return false;
+  delete state.claims[instanceId];
+  state.used = addUsage(state.used, demandOfClaim(state, claim), -1);
+  return true;
 }
 
 /** A new inventory: claims stay, their usage (pinned cores depend on the cpu ratio) is recounted. */
@@ -74,23 +89,31 @@ export function registered(state: HostState, inventory: Inventory, now: number):
   const next: HostState = { ...state, registered: true, inventory, failed: false, lastHeartbeatAt: now };
   let used = NO_USAGE;
   for (const claim of Object.values(state.claims)) used = addUsage(used, demandOfClaim(next, claim));
-  return { ...next, used };
+  next.used = used;
+  return next;
 }
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
 
 /** What the scheduler is told; undefined before register. */
 export function reportOf(hostId: string, state: HostState, seq: number, now: number): HostReport | undefined {
   if (!state.registered || state.inventory === null) return undefined;
-  const groups = new Set<string>();
-  for (const claim of Object.values(state.claims)) if (claim.groupId !== null) groups.add(claim.groupId);
+  // Reports are sent per claim: no copies of the claims or the traits, groups only when some claim has one.
+  let groups: string[] | undefined;
+  const claims = state.claims;
+  for (const id in claims) {
+    const group = claims[id]!.groupId;
+    if (group !== null && groups?.includes(group) !== true) (groups ??= []).push(group);
+  }
   return {
     hostId,
     zone: state.inventory.zone,
-    traits: [...(state.inventory.traits ?? [])],
+    traits: (state.inventory.traits ?? NO_NAMES) as string[],
     capacity: hostCapacity(state.inventory),
     used: state.used,
     enabled: state.enabled,
     heartbeatAt: state.lastHeartbeatAt ?? now,
-    groups: [...groups],
+    groups: groups ?? (NO_NAMES as string[]),
     seq,
   };
 }
@@ -108,7 +131,8 @@ export function viewOf(hostId: string, state: HostState, now: number, serviceDow
     lastHeartbeatAt: state.lastHeartbeatAt,
     capacity: state.inventory === null ? null : hostCapacity(state.inventory),
     used: state.used,
-    claims: state.claims,
+    // A copy: the state's record changes in place with the next claim.
+    claims: { ...state.claims },
     domains: state.domains,
   };
 }
