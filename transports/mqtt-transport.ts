@@ -3,8 +3,8 @@
 // filters, and only then releases the QoS 1 publishes that were issued while it was offline.
 import { randomUUID } from 'node:crypto';
 import { createConnection } from 'node:net';
-import { MqttClient, type IClientOptions, type ISubscriptionGrant } from 'mqtt';
-import { BadRequest, FabricError, Forbidden, Unauthorized, Unavailable, type ErrorValue } from './errors.js';
+import { MqttClient, type IClientOptions, type ISubscriptionGrant, type Packet } from 'mqtt';
+import { BadRequest, FabricError, Unauthorized, Unavailable, defineError, type ErrorValue } from './errors.js';
 import { FilterIndex, isValidFilter, isValidTopic } from './topic-matcher.js';
 import type { MessageHandler, PublishOptions, Qos, Transport, TransportStatus } from './transport.js';
 
@@ -45,6 +45,9 @@ interface HeldPublish extends Waiter {
 const SUBACK_FAILURE = 128;
 /** How long close() lets in-flight QoS 1 publishes finish before it drops the connection. */
 const CLOSE_DRAIN_MS = 2000;
+
+/** The broker answered a SUBSCRIBE with SUBACK 0x80: its ACL refuses the filter (not retryable). */
+export const SubscriptionRefused = defineError('SUBSCRIPTION_REFUSED', 403);
 
 const closedError = (clientId: string) => new FabricError(Unavailable(`transport ${clientId} is closed`));
 
@@ -100,7 +103,7 @@ class MqttTransport implements Transport {
       this.subackWaiters.set(filter, waiters);
     });
     // When offline, the re-subscription after the reconnect carries this filter.
-    if (this.client.connected) this.client.subscribe({ [filter]: { qos } }, (e, granted) => this.onSuback(e, granted));
+    if (this.client.connected) this.client.subscribe({ [filter]: { qos } }, (e, granted, packet) => this.onSuback(e, granted, packet));
     return acked;
   }
 
@@ -156,9 +159,10 @@ class MqttTransport implements Transport {
       this.goLive();
       return;
     }
-    this.client.subscribe(filters, (e, granted) => {
-      // An error here means the connection dropped again; the next CONNACK retries.
-      if (this.onSuback(e, granted)) this.goLive();
+    this.client.subscribe(filters, (e, granted, packet) => {
+      // A lost SUBSCRIBE means the connection dropped again; the next CONNACK retries. A refused
+      // filter is dropped (its subscriber was told) and the others go live.
+      if (this.onSuback(e, granted, packet)) this.goLive();
     });
   }
 
@@ -170,15 +174,23 @@ class MqttTransport implements Transport {
     for (const h of held) this.send(h.topic, h.payload, h.qos, h.retain).then(h.resolve, h.reject);
   }
 
-  /** Settles the waiters of each granted (or refused) filter; false if the SUBSCRIBE was lost. */
-  private onSuback(e: Error | null, granted: ISubscriptionGrant[] | undefined): boolean {
-    if (e || !granted || this.status === 'closed') return false;
-    for (const g of granted) {
-      if (g.qos === SUBACK_FAILURE) {
-        this.subscriptions.delete(g.topic);
-        this.settleWaiters(g.topic, new FabricError(Forbidden(`subscription to '${g.topic}' refused by the broker`)));
+  /**
+   * Settles the waiters of each granted (or refused) filter; false if the SUBACK never came (the
+   * connection dropped). mqtt.js reports a SUBACK holding a refusal (0x80, MQTT 3.1.1 §3.9.3) as
+   * an error, with the requested filters and the SUBACK packet: each filter is matched to its
+   * return code by position, so one refused filter does not leave the others (or itself) waiting.
+   */
+  private onSuback(e: Error | null, granted: ISubscriptionGrant[] | undefined, packet: Packet | undefined): boolean {
+    if (!granted || this.status === 'closed') return false;
+    const codes = e ? subackCodes(packet) : granted.map((g) => g.qos);
+    if (codes === undefined || codes.length !== granted.length) return false;
+    for (let i = 0; i < granted.length; i++) {
+      const filter = granted[i]!.topic;
+      if ((codes[i]! & SUBACK_FAILURE) !== 0) {
+        this.subscriptions.delete(filter);
+        this.settleWaiters(filter, new FabricError(SubscriptionRefused(`the broker refused the subscription to '${filter}' (SUBACK 0x${codes[i]!.toString(16)}): its ACL does not grant it`, { filter })));
       } else {
-        this.settleWaiters(g.topic, undefined);
+        this.settleWaiters(filter, undefined);
       }
     }
     return true;
@@ -234,6 +246,12 @@ class MqttTransport implements Transport {
     this.status = status;
     for (const listener of [...this.listeners]) listener(status);
   }
+}
+
+/** The return codes of a SUBACK packet, if that is what it is. */
+function subackCodes(packet: Packet | undefined): readonly number[] | undefined {
+  if (packet === undefined || packet.cmd !== 'suback') return undefined;
+  return packet.granted as readonly number[];
 }
 
 function deliver(subscription: Subscription, topic: string, payload: Buffer): void {
