@@ -13,7 +13,7 @@ export { createImageIndexKind, IMAGE_INDEX_KIND, IMAGE_INDEX_ID, DEFAULT_IMAGE_L
 export type { ImageIndexKind, ImageIndexReply, ImageQuotaLimits, ImageUsage, QuotaView } from './image-index.js';
 export { createImageBlobKind, IMAGE_BLOB_KIND } from './image-blob-actor.js';
 export { ImageDataStore } from './data-store.js';
-export { ImageMessage, PatchOp, CLIENT_MESSAGES } from './image-messages.js';
+export { ImageMessage, PatchOp, CLIENT_MESSAGES, ImageName, VisibilitySchema, DiskFormat as DiskFormatSchema, ContainerFormat as ContainerFormatSchema, Tag as TagSchema, Tags as TagsSchema, PropertyKey, SizeMb, ProjectId as ProjectIdSchema } from './image-messages.js';
 export type { DownloadGrant, ImageDeleted, ImageReply, MemberList, MemberView, UploadGrant } from './image-messages.js';
 export { SORT_KEYS, DEFAULT_LIMIT, MAX_LIMIT } from './image-list.js';
 export type { ImagePage, IndexEntry, SortKey } from './image-list.js';

@@ -1,6 +1,6 @@
 // Glance v2's read side (api-ref image v2 "Images": list and show), over the image actors: what
-// servers name in imageRef and what `openstack image list/show` print. Upload, download,
-// conversion and the rest of Glance come with the images issue, on the same actors.
+// servers name in imageRef and what `openstack image list/show` print, and Glance's image body
+// that every image route answers. Writes are in image-writes.ts, data in image-data.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { BadRequest, NotFound } from '../../transports/errors.js';
@@ -111,9 +111,15 @@ function notFound(id: string) {
   return NotFound(`No image found with ID ${id.slice(0, 255)}`);
 }
 
+/** The id of a route's path when it can name an image (a UUID), else 404 as Glance answers. */
+export function imageIdOf(id: string): string {
+  if (!UUID.test(id) || !isPlainId(id)) fail(notFound(id));
+  return id;
+}
+
 /** An image the caller may see, or 404. */
 export async function showImage(req: FastifyRequest, id: string): Promise<ImageView> {
-  if (!UUID.test(id) || !isPlainId(id)) fail(notFound(id));
+  imageIdOf(id);
   const found = await tryAsk<ImageView>(req, IMAGE_KIND, id, 'show');
   if (!found.ok) fail(found.error.status === 404 || found.error.status === 403 ? notFound(id) : found.error);
   return found.value;
