@@ -9,6 +9,8 @@ export const OP_USER = 0;
 export const OP_ACTIVATE = 1;
 export const OP_TIMER = 2;
 export const OP_REMINDER = 3;
+/** A write of the activation failed while it was idle: crash (and restart) before anything else. */
+export const OP_CRASH = 4;
 
 export type Resolver = (result: Result<unknown>) => void;
 

@@ -1,6 +1,8 @@
 // One activation of a virtual actor: its state loaded from the store, its nact mailbox, its
-// activation timers and its de-duplication marks. It is its own handler context. Replies wait
-// for every write the handler started (persist-before-acknowledge); a failed write crashes it.
+// activation timers and its de-duplication marks. It is its own handler context. Writes are
+// pipelined: the mailbox moves on once a handler returns, while its writes commit; replies are
+// released in order, each once every write issued up to it is durable (persist-before-reply);
+// a failed write fails every reply still held and crashes the activation.
 import { Refusal } from './refusal.js';
 import type { Clock, Timer } from '../transports/clock.js';
 import { err, FabricError, ok, toErrorValue } from '../transports/errors.js';
@@ -8,7 +10,7 @@ import type { ErrorValue, Result } from '../transports/errors.js';
 import { shardOf } from '../transports/topics.js';
 import { cacheReply, isDuplicate, loadMarks, markApplied } from './dedup.js';
 import type { CachedReply, Marks } from './dedup.js';
-import { Envelope, OP_ACTIVATE, OP_REMINDER, OP_TIMER, OP_USER } from './envelope.js';
+import { Envelope, OP_ACTIVATE, OP_CRASH, OP_REMINDER, OP_TIMER, OP_USER } from './envelope.js';
 import { ActorStopped, AlreadyApplied } from './errors.js';
 import type { KindRuntime } from './kind.js';
 import type { MailboxOwner, NactMailbox } from './nact-engine.js';
@@ -25,6 +27,13 @@ export const GONE = 3;
 
 const EMPTY_MARKS: Readonly<Marks> = Object.freeze({});
 const noop = (): void => {};
+
+/** A reply waiting for the writes issued before it (up to write number `barrier`) to be durable. */
+interface HeldReply {
+  readonly env: Envelope;
+  readonly result: Result<unknown>;
+  readonly barrier: number;
+}
 
 export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, MailboxOwner {
   readonly key: string;
@@ -47,8 +56,18 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
   private timers: Map<string, Timer> | undefined;
   /** Writes (persists, reminder changes) started and not yet settled. */
   private writes = 0;
+  /** Writes issued by this cell so far, numbered 1, 2, ... in issue order. */
+  private issued = 0;
+  /** Every write numbered up to this one has settled. */
+  private settledUpTo = 0;
+  /** Writes settled ahead of an earlier one still pending (rare: stores settle in order). */
+  private settledAhead: Set<number> | undefined;
+  /** The number of the first write that failed: replies held behind it fail with writeError. */
+  private failedAt = Infinity;
   private writeError: ErrorValue | undefined;
-  private writesIdle: (() => void) | undefined;
+  private writesIdle: Array<() => void> | undefined;
+  /** Replies of finished handlers, in mailbox order, waiting for their writes to be durable. */
+  private held: HeldReply[] = [];
   private goneError: ErrorValue | undefined;
   private selfRef: ActorRef<M, R> | undefined;
 
@@ -124,7 +143,12 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
 
   receive(env: Envelope): this | Promise<this> {
     this.queued--;
+    return this.dispatch(env);
+  }
+
+  private dispatch(env: Envelope): this | Promise<this> {
     if (this.status === GONE) return this.drain(env);
+    if (this.writeError !== undefined && this.status === RUNNING) return this.recover(env);
     switch (env.op) {
       case OP_USER:
         return this.onMessage(env);
@@ -134,6 +158,8 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
         return env.seq === this.gen ? this.onTimer(env) : this;
       case OP_REMINDER:
         return this.onReminder(env);
+      case OP_CRASH:
+        return this; // the failure was handled by recover() already
       default:
         throw new Error(`unknown envelope op ${env.op}`);
     }
@@ -163,57 +189,112 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
   private answerDuplicate(env: Envelope, inc: string): this {
     const rt = this.owner.host.rt;
     const cached = this.replies?.get(inc);
-    rt.settle(env, cached !== undefined && cached.seq === env.seq ? cached.result : err(AlreadyApplied(`${this.key} applied (${inc}, ${env.seq}) before`, { inc, seq: env.seq })));
+    this.respond(env, cached !== undefined && cached.seq === env.seq ? cached.result : err(AlreadyApplied(`${this.key} applied (${inc}, ${env.seq}) before`, { inc, seq: env.seq })));
     if (rt.inspector.active) rt.emit({ type: 'duplicate', path: this.key, kind: this.owner.name, at: rt.clock.now(), inc, seq: env.seq });
     return this;
   }
 
-  /** Replies once every write of the handler is durable; a failed write crashes the actor instead. */
-  private finish(env: Envelope, value: unknown): this | Promise<this> {
-    if (this.writes > 0) return this.writesSettled().then(() => this.finish(env, value));
+  /**
+   * The handler is done: the mailbox moves on, and its reply waits (in order) for the writes
+   * issued so far. A write of this activation that already failed crashes it instead.
+   */
+  private finish(env: Envelope, value: unknown): this {
     if (this.writeError !== undefined) throw new FabricError(this.writeError);
     this.current = undefined;
-    const rt = this.owner.host.rt;
     if (env.inc !== undefined) {
       const result: Result<unknown> = value instanceof Refusal ? err(value.error) : ok(value);
       this.replies = cacheReply(this.replies, env.inc, env.seq, result, this.owner.host.replyLimit);
-      rt.settle(env, result);
-    } else {
-      rt.reply(env, value);
+      this.respond(env, result);
+    } else if (env.resolve !== undefined) {
+      this.respond(env, value instanceof Refusal ? err(value.error) : ok(value));
     }
     return this;
   }
 
+  /** Answers now when nothing is pending, else after every write issued so far is durable. */
+  private respond(env: Envelope, result: Result<unknown>): void {
+    if (env.resolve === undefined) return;
+    if (this.held.length === 0 && this.settledUpTo === this.issued) this.owner.host.rt.settle(env, result);
+    else this.held.push({ env, result, barrier: this.issued });
+  }
+
+  /** Releases the held replies whose writes are durable, in order; those behind a failed write fail. */
+  private releaseHeld(): void {
+    const held = this.held;
+    let i = 0;
+    const rt = this.owner.host.rt;
+    for (; i < held.length; i++) {
+      const h = held[i]!;
+      if (h.barrier >= this.failedAt) rt.settle(h.env, err(this.writeError!));
+      else if (h.barrier <= this.settledUpTo) rt.settle(h.env, h.result);
+      else break;
+    }
+    if (i === held.length) this.held = [];
+    else if (i > 0) this.held = held.slice(i);
+  }
+
+  /** Resolves once every write issued so far has settled. */
   private writesSettled(): Promise<void> {
-    return new Promise((resolve) => {
-      this.writesIdle = resolve;
-    });
+    if (this.writes === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.writesIdle ??= []).push(resolve));
   }
 
   private track(write: Promise<unknown>): Promise<void> {
     this.writes++;
+    const n = ++this.issued;
     const settled = write.then(
-      () => this.writeDone(undefined),
+      () => this.writeDone(n, undefined),
       (caught: unknown) => {
         const error = toErrorValue(caught);
-        this.writeDone(error);
+        this.writeDone(n, error);
         throw new FabricError(error);
       },
     );
     // The handler may await it (and then sees the rejection) or not: either way the reply
-    // waits for it in finish(), so an unobserved rejection is not an unhandled one.
+    // waits for it, so an unobserved rejection is not an unhandled one.
     settled.catch(noop);
     return settled;
   }
 
-  private writeDone(error: ErrorValue | undefined): void {
+  private writeDone(n: number, error: ErrorValue | undefined): void {
     this.writes--;
-    if (error !== undefined) this.writeError ??= error;
+    if (error !== undefined && n < this.failedAt) {
+      this.failedAt = n;
+      this.writeError ??= error;
+    }
+    if (n === this.settledUpTo + 1) {
+      this.settledUpTo = n;
+      const ahead = this.settledAhead;
+      if (ahead !== undefined) {
+        while (ahead.delete(this.settledUpTo + 1)) this.settledUpTo++;
+      }
+    } else {
+      (this.settledAhead ??= new Set()).add(n);
+    }
+    if (this.held.length > 0) this.releaseHeld();
+    // A failure while no handler runs: crash before the next message sees the unwritten state.
+    if (error !== undefined && this.status === RUNNING && this.current === undefined && this.queued === 0) this.postInternal(OP_CRASH, '');
     if (this.writes === 0 && this.writesIdle !== undefined) {
       const idle = this.writesIdle;
       this.writesIdle = undefined;
-      idle();
+      for (const resolve of idle) resolve();
     }
+  }
+
+  /**
+   * A write of this activation failed after its handler returned: the next envelope waits while
+   * the activation crashes (as nact's crash path does, without failing that envelope: it did
+   * not see the unwritten state) and restarts under the kind's policy, then runs.
+   */
+  private async recover(env: Envelope): Promise<this> {
+    const error = this.writeError!;
+    const rt = this.owner.host.rt;
+    rt.emit({ type: 'failed', path: this.key, kind: this.owner.name, at: rt.clock.now(), error, messageType: undefined });
+    this.cancelTimers();
+    this.status = RESTARTING;
+    await this.writesSettled();
+    await this.owner.restartAfterCrash(this, error);
+    return this.dispatch(env);
   }
 
   persist(next: S): Promise<void> {
@@ -227,9 +308,11 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     const shard = this.shard;
     const epoch = host.epochOf(shard);
     const record = { state: next, revision, epoch, dedup: this.marks === undefined ? EMPTY_MARKS : { ...this.marks } };
+    // The next message sees this state at once; should the write fail, the activation crashes
+    // and reloads what is stored before anyone observes it (its replies are held until durable).
+    this.state = next;
     const write = host.store.persist(this.key, record, { shard, expectedRevision }).then((result) => {
       if (!result.ok) throw new FabricError(result.error);
-      this.state = next;
       const rt = host.rt;
       if (rt.inspector.active) rt.emit({ type: 'persisted', path: this.key, kind: this.owner.name, at: rt.clock.now(), revision, epoch });
     });
@@ -333,6 +416,7 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     this.cancelTimers();
     this.replies = undefined;
     this.writeError = undefined;
+    this.failedAt = Infinity;
     this.current = undefined;
     this.status = ACTIVATING;
     this.load();
@@ -340,7 +424,10 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     this.activated();
   }
 
-  /** nact's crash callback: the asker gets the error, the kind's policy decides. */
+  /**
+   * nact's crash callback: the asker gets the error, the kind's policy decides once the writes
+   * still pending have settled (releasing or failing the replies held behind them).
+   */
   crashed(env: Envelope | undefined, error: unknown): Promise<boolean> {
     const value = toErrorValue(error);
     const rt = this.owner.host.rt;
@@ -350,12 +437,13 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     this.cancelTimers();
     if (this.status === GONE) return Promise.resolve(true);
     this.status = RESTARTING;
-    return this.owner.restartAfterCrash(this, value);
+    if (this.writes === 0) return this.owner.restartAfterCrash(this, value);
+    return this.writesSettled().then(() => this.owner.restartAfterCrash(this, value));
   }
 
   /** Idle, not busy, nothing queued or being written: safe to drop from memory now. */
   get passivatable(): boolean {
-    return this.status === RUNNING && this.queued === 0 && this.current === undefined && this.writes === 0;
+    return this.status === RUNNING && this.queued === 0 && this.current === undefined && this.writes === 0 && this.held.length === 0;
   }
 
   /**

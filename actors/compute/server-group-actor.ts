@@ -159,7 +159,7 @@ export function createServerGroupKind(options: ServerGroupKindOptions = {}): Kin
     }
     // A member admitted again elsewhere (a reschedule) moves; its old host no longer counts.
     const placements = [...state.placements.filter((p) => p.instanceId !== instanceId), { instanceId, hostId }];
-    await ctx.persist({ ...state, placements });
+    void ctx.persist({ ...state, placements });
     return {};
   }
 
@@ -193,7 +193,7 @@ export function createServerGroupKind(options: ServerGroupKindOptions = {}): Kin
           const denied = mayWrite(caller, state.projectId);
           if (denied !== undefined) return refuse(denied);
           if (!state.placements.some((p) => p.instanceId === msg.instanceId)) return {};
-          await ctx.persist({ ...state, placements: state.placements.filter((p) => p.instanceId !== msg.instanceId) });
+          void ctx.persist({ ...state, placements: state.placements.filter((p) => p.instanceId !== msg.instanceId) });
           return {};
         }
         default: {

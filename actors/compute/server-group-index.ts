@@ -27,7 +27,7 @@ export function createServerGroupIndexKind(options: ServerGroupIndexOptions = {}
     name: SERVER_GROUP_INDEX_KIND,
     messageTypes: { add: true, remove: true, list: true },
     initialState: { groups: [] },
-    async handle(ctx, msg): Promise<ServerGroupIndexReply | Refusal> {
+    handle(ctx, msg): ServerGroupIndexReply | Refusal {
       const bad = invalidBody(msg);
       if (bad !== undefined) return refuse(bad);
       const caller = msg.caller as Caller | undefined;
@@ -44,12 +44,12 @@ export function createServerGroupIndexKind(options: ServerGroupIndexOptions = {}
             return refuse(QuotaExceeded('Quota exceeded, too many server groups.', { resource: 'serverGroups', limit: maxPerProject, used: groups.length, requested: 1 }));
           }
           const summary: ServerGroupSummary = { id: msg.id, name: msg.name, policy: msg.policy, userId: msg.userId, createdAt: ctx.clock.now() };
-          await ctx.persist({ groups: [...groups, summary] });
+          void ctx.persist({ groups: [...groups, summary] });
           return summary;
         }
         case 'remove': {
           if (!groups.some((g) => g.id === msg.id)) return { id: msg.id, removed: false };
-          await ctx.persist({ groups: groups.filter((g) => g.id !== msg.id) });
+          void ctx.persist({ groups: groups.filter((g) => g.id !== msg.id) });
           return { id: msg.id, removed: true };
         }
         case 'list': {

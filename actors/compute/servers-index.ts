@@ -67,7 +67,7 @@ export function createServersIndexKind(): ServersIndexKind {
     name: SERVERS_KIND,
     messageTypes: { put: true, remove: true, list: true },
     initialState: { servers: {} },
-    async handle(ctx, msg) {
+    handle(ctx, msg) {
       const bad = invalid(msg);
       if (bad !== undefined) return refuse(bad);
       const projectId = ctx.id;
@@ -77,7 +77,7 @@ export function createServersIndexKind(): ServersIndexKind {
           if (denied !== undefined) return refuse(denied);
           const known = ctx.state.servers[msg.server.id];
           if (known !== undefined && known.revision >= msg.server.revision) return { done: true };
-          await ctx.persist({ servers: { ...ctx.state.servers, [msg.server.id]: msg.server } });
+          void ctx.persist({ servers: { ...ctx.state.servers, [msg.server.id]: msg.server } });
           return { done: true };
         }
         case 'remove': {
@@ -85,7 +85,7 @@ export function createServersIndexKind(): ServersIndexKind {
           if (denied !== undefined) return refuse(denied);
           if (ctx.state.servers[msg.id] === undefined) return { done: true };
           const { [msg.id]: _gone, ...rest } = ctx.state.servers;
-          await ctx.persist({ servers: rest });
+          void ctx.persist({ servers: rest });
           return { done: true };
         }
         case 'list': {

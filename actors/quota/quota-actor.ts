@@ -1,6 +1,8 @@
 // `quota/<projectId>`: one project's quota, reserved on intake, committed on success, released
 // on failure or delete (Nova's quota model). The actor is serial, so two racing requests are
-// checked one after the other against the same books: no interleaving can overcommit.
+// checked one after the other against the same books: no interleaving can overcommit. Writes are
+// not awaited: the runtime holds each reply until its write is durable, while the next request
+// is already checked against the books that include it.
 import { messageChecker } from '../schema-check.js';
 import { defineKind, refuse, type KindDefinition, type Refusal } from '../../supervision/index.js';
 import { BadRequest } from '../../transports/errors.js';
@@ -43,7 +45,7 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
     name: QUOTA_KIND,
     messageTypes: { reserve: true, commit: true, release: true, show: true, setLimits: true },
     initialState: EMPTY_QUOTA,
-    async handle(ctx, msg): Promise<QuotaReply | Refusal> {
+    handle(ctx, msg): QuotaReply | Refusal {
       const bad = invalid(msg);
       if (bad !== undefined) return refuse(bad);
       const projectId = ctx.id;
@@ -69,7 +71,7 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
             return refuse(QuotaExceeded(overMessage(overs), { ...first, overs }));
           }
           const next = reserved(state, msg.allocationId, deltas, ctx.clock.now());
-          await ctx.persist(next);
+          void ctx.persist(next);
           return allocationView(allocationOf(next, msg.allocationId)!);
         }
         case 'commit': {
@@ -84,7 +86,7 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
           }
           if (held.state === 'committed') return allocationView(held);
           const next = committed(state, held);
-          await ctx.persist(next);
+          void ctx.persist(next);
           return allocationView(allocationOf(next, msg.allocationId)!);
         }
         case 'release': {
@@ -92,7 +94,7 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
           if (denied !== undefined) return refuse(denied);
           const held = allocationOf(state, msg.allocationId);
           if (held === undefined) return { allocationId: msg.allocationId, released: false };
-          await ctx.persist(releasedFrom(state, held, keepReleased));
+          void ctx.persist(releasedFrom(state, held, keepReleased));
           return { allocationId: msg.allocationId, released: true };
         }
         case 'show': {
@@ -118,7 +120,7 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
             limits.set(resource, limit);
           }
           const next: QuotaState = { ...state, limits: Object.fromEntries(limits) };
-          await ctx.persist(next);
+          void ctx.persist(next);
           return quotaView(projectId, next, defaults);
         }
         default: {
