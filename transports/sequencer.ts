@@ -62,8 +62,11 @@ interface PairState<T> {
 export const RECEIVE_DEFAULTS = { maxPairs: 4096, maxEarly: 256, gapTimeoutMs: 1000, maxSkippedRanges: 32 } as const;
 
 /**
- * The receiving side. A pair seen for the first time expects seq 1: a receiver that joins a stream
- * late (a shard that moved, a forgotten pair) waits one gap timeout before it takes up the stream.
+ * The receiving side. A pair seen for the first time takes up its stream at the seq it brings: a
+ * receiver that joins late (a shard that moved, a node that restarted, a forgotten pair) delivers
+ * at once rather than hold the stream back one gap timeout for seqs it will never see. The seqs
+ * before it are remembered as given up, so a straggler among them is still delivered once (late),
+ * and from there on the stream is in order as usual.
  */
 export class ReceiveOrder<T> {
   private readonly pairs = new Map<string, PairState<T>>();
@@ -91,7 +94,7 @@ export class ReceiveOrder<T> {
   accept(sender: string, topic: string, seq: number, item: T): void {
     // Already the most recently used: no key to build, nothing to move.
     const last = this.lastState;
-    const state = last !== undefined && sender === this.lastSender && topic === this.lastTopic ? last : this.touch(sender, topic);
+    const state = last !== undefined && sender === this.lastSender && topic === this.lastTopic ? last : this.touch(sender, topic, seq);
     if (seq === state.next) {
       this.options.deliver(item, false);
       state.next++;
@@ -124,7 +127,8 @@ export class ReceiveOrder<T> {
     this.heldCount = 0;
   }
 
-  private touch(sender: string, topic: string): PairState<T> {
+  /** The pair's state, made the most recently used; a new pair starts at `seq` (see the class). */
+  private touch(sender: string, topic: string, seq: number): PairState<T> {
     const key = pairKey(sender, topic);
     let state = this.pairs.get(key);
     this.lastSender = sender;
@@ -136,7 +140,7 @@ export class ReceiveOrder<T> {
       this.pairs.set(key, state);
       return state;
     }
-    state = { next: 1, early: new Map(), timer: undefined, skipped: [] };
+    state = { next: seq, early: new Map(), timer: undefined, skipped: seq > 1 ? [[1, seq]] : [] };
     this.lastState = state;
     this.pairs.set(key, state);
     if (this.pairs.size > this.maxPairs) this.evictOldest();
