@@ -135,7 +135,10 @@ export class Inbox {
       this.counters.malformedDropped++;
       return;
     }
-    if (isSequenced(envelope)) this.order.accept(envelope.inc, arrival.topic, envelope.seq, arrival);
+    // Through the broker, a sender's messages to a topic come in order unless resent, so a first
+    // message above seq 1 means this receiver joined late; in memory, it may have overtaken the
+    // stream's start, still on its way through the broker.
+    if (isSequenced(envelope)) this.order.accept(envelope.inc, arrival.topic, envelope.seq, arrival, arrival.via === 'transport');
     else this.dispatch(arrival);
   }
 

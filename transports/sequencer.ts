@@ -62,11 +62,13 @@ interface PairState<T> {
 export const RECEIVE_DEFAULTS = { maxPairs: 4096, maxEarly: 256, gapTimeoutMs: 1000, maxSkippedRanges: 32 } as const;
 
 /**
- * The receiving side. A pair seen for the first time takes up its stream at the seq it brings: a
- * receiver that joins late (a shard that moved, a node that restarted, a forgotten pair) delivers
- * at once rather than hold the stream back one gap timeout for seqs it will never see. The seqs
- * before it are remembered as given up, so a straggler among them is still delivered once (late),
- * and from there on the stream is in order as usual.
+ * The receiving side. A pair seen for the first time may take up its stream at the seq it brings
+ * (accept's `takeUp`): a receiver that joins late (a shard that moved, a node that restarted, a
+ * forgotten pair) delivers at once rather than hold the stream back one gap timeout for seqs it
+ * will never see. The seqs before it are remembered as given up, so a straggler among them is
+ * still delivered once (late), and from there on the stream is in order as usual. Without
+ * `takeUp` a new pair expects seq 1, for arrivals that may overtake the stream's start (an
+ * in-memory hand-over passes messages still on their way through the broker).
  */
 export class ReceiveOrder<T> {
   private readonly pairs = new Map<string, PairState<T>>();
@@ -91,10 +93,10 @@ export class ReceiveOrder<T> {
   }
 
   /** Takes one sequenced arrival (seq ≥ 1); delivers it and whatever it unblocks, in order. */
-  accept(sender: string, topic: string, seq: number, item: T): void {
+  accept(sender: string, topic: string, seq: number, item: T, takeUp = true): void {
     // Already the most recently used: no key to build, nothing to move.
     const last = this.lastState;
-    const state = last !== undefined && sender === this.lastSender && topic === this.lastTopic ? last : this.touch(sender, topic, seq);
+    const state = last !== undefined && sender === this.lastSender && topic === this.lastTopic ? last : this.touch(sender, topic, takeUp ? seq : 1);
     if (seq === state.next) {
       this.options.deliver(item, false);
       state.next++;
@@ -127,8 +129,8 @@ export class ReceiveOrder<T> {
     this.heldCount = 0;
   }
 
-  /** The pair's state, made the most recently used; a new pair starts at `seq` (see the class). */
-  private touch(sender: string, topic: string, seq: number): PairState<T> {
+  /** The pair's state, made the most recently used; a new pair starts at `start` (see the class). */
+  private touch(sender: string, topic: string, start: number): PairState<T> {
     const key = pairKey(sender, topic);
     let state = this.pairs.get(key);
     this.lastSender = sender;
@@ -140,7 +142,7 @@ export class ReceiveOrder<T> {
       this.pairs.set(key, state);
       return state;
     }
-    state = { next: seq, early: new Map(), timer: undefined, skipped: seq > 1 ? [[1, seq]] : [] };
+    state = { next: start, early: new Map(), timer: undefined, skipped: start > 1 ? [[1, start]] : [] };
     this.lastState = state;
     this.pairs.set(key, state);
     if (this.pairs.size > this.maxPairs) this.evictOldest();

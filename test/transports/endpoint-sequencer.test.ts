@@ -144,6 +144,11 @@ void test('a pair first heard after seq 1 takes up the stream there at once; ear
     { item: 'm2', late: true },
   ]);
   assert.deepEqual(h.duplicates, ['m5 again', 'm2 again']);
+  // Without takeUp (an in-memory hand-over that may overtake the stream's start) a new pair expects 1.
+  h.order.accept('inc2', 't', 2, 'n2', false);
+  assert.equal(h.items().at(-1), 'm2', 'n2 waits for n1');
+  h.order.accept('inc2', 't', 1, 'n1', false);
+  assert.deepEqual(h.items().slice(-2), ['n1', 'n2']);
 });
 
 void test('property: any arrival order after the first seq, with repeats, delivers each seq exactly once, in order when nothing was given up', () => {
