@@ -48,6 +48,12 @@ function bucketOf(freeRamMb: number): number {
   return Math.min(BUCKETS - 1, 1 + Math.floor(Math.log2(freeRamMb) * 4));
 }
 
+function sameMembers(set: ReadonlySet<string>, list: readonly string[]): boolean {
+  if (set.size !== list.length) return false;
+  for (const x of list) if (!set.has(x)) return false;
+  return true;
+}
+
 class ZoneIndex {
   readonly buckets: Set<Entry>[] = Array.from({ length: BUCKETS }, () => new Set<Entry>());
   size = 0;
@@ -83,12 +89,14 @@ export class CapacitySummary {
   update(report: HostReport): boolean {
     const old = this.hosts.get(report.hostId);
     if (old !== undefined && report.seq < old.seq) return false;
+    // A report per claim and per heartbeat: sets are rebuilt only when their members changed.
+    const groups = old !== undefined && sameMembers(old.groups, report.groups) ? old.groups : new Set(report.groups);
+    if (groups !== old?.groups) this.regroup(report.hostId, old?.groups, groups);
+    // Taken out and put back even in the same bucket: the scan order rotates reporting hosts.
     if (old !== undefined) this.zoneIndex(old.zone).delete(old);
-    const groups = new Set(report.groups);
-    this.regroup(report.hostId, old?.groups, groups);
     const entry: Entry = old ?? ({ id: report.hostId } as Entry);
     entry.zone = report.zone;
-    entry.traits = new Set(report.traits);
+    if (old === undefined || !sameMembers(old.traits, report.traits)) entry.traits = new Set(report.traits);
     entry.capacity = report.capacity;
     entry.used = report.used;
     entry.enabled = report.enabled;
@@ -96,7 +104,7 @@ export class CapacitySummary {
     entry.groups = groups;
     entry.seq = report.seq;
     entry.bucket = bucketOf(report.capacity.ramMb - report.used.ramMb);
-    this.hosts.set(entry.id, entry);
+    if (old === undefined) this.hosts.set(entry.id, entry);
     this.zoneIndex(entry.zone).add(entry);
     return true;
   }

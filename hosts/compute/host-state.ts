@@ -56,8 +56,33 @@ export function ratiosOf(inventory: Inventory): AllocationRatios {
   return { cpu: given?.cpu ?? DEFAULT_RATIOS.cpu, ram: given?.ram ?? DEFAULT_RATIOS.ram, disk: given?.disk ?? DEFAULT_RATIOS.disk };
 }
 
+/** Capacity per inventory (a value, replaced by register): computed once, shared by every report. */
+const capacities = new WeakMap<Inventory, Capacity>();
+
 export function hostCapacity(inventory: Inventory): Capacity {
-  return capacityOf(inventory, ratiosOf(inventory));
+  let capacity = capacities.get(inventory);
+  if (capacity === undefined) {
+    capacity = Object.freeze(capacityOf(inventory, ratiosOf(inventory)));
+    capacities.set(inventory, capacity);
+  }
+  return capacity;
+}
+
+/**
+ * How many claims of a claims record name a server group: an index beside the state (not
+ * persisted; counted afresh after a load), so that a report lists groups without walking the
+ * claims of a host that has none.
+ */
+const groupedClaims = new WeakMap<Readonly<Record<string, HostClaim>>, number>();
+
+function groupedCount(claims: Readonly<Record<string, HostClaim>>): number {
+  let n = groupedClaims.get(claims);
+  if (n === undefined) {
+    n = 0;
+    for (const id in claims) if (claims[id]!.groupId !== null) n++;
+    groupedClaims.set(claims, n);
+  }
+  return n;
 }
 
 export function isUp(state: HostState, now: number, serviceDownMs: number): boolean {
@@ -66,11 +91,12 @@ export function isUp(state: HostState, now: number, serviceDownMs: number): bool
 
 /** What a claim takes from the host (dedicated vCPUs count whole cores, so it depends on the cpu ratio). */
 export function demandOfClaim(state: HostState, claim: HostClaim): Usage {
-  return demandOf(claim.resources, claim.cpuPolicy, state.inventory === null ? 1 : ratiosOf(state.inventory).cpu);
+  return demandOf(claim.resources, claim.cpuPolicy, state.inventory === null ? 1 : hostCapacity(state.inventory).cpuRatio);
 }
 
 /** Adds the claim in place (usage in step); the caller persists the state next. */
 export function addClaim(state: HostState, instanceId: string, claim: HostClaim): void {
+  if (claim.groupId !== null) groupedClaims.set(state.claims, groupedCount(state.claims) + 1);
   state.claims[instanceId] = claim;
   state.used = addUsage(state.used, demandOfClaim(state, claim));
 }
@@ -79,6 +105,7 @@ export function addClaim(state: HostState, instanceId: string, claim: HostClaim)
 export function removeClaim(state: HostState, instanceId: string): boolean {
   const claim = own(state.claims, instanceId);
   if (claim === undefined) return false;
+  if (claim.groupId !== null) groupedClaims.set(state.claims, groupedCount(state.claims) - 1);
   delete state.claims[instanceId];
   state.used = addUsage(state.used, demandOfClaim(state, claim), -1);
   return true;
@@ -101,9 +128,11 @@ export function reportOf(hostId: string, state: HostState, seq: number, now: num
   // Reports are sent per claim: no copies of the claims or the traits, groups only when some claim has one.
   let groups: string[] | undefined;
   const claims = state.claims;
-  for (const id in claims) {
-    const group = claims[id]!.groupId;
-    if (group !== null && groups?.includes(group) !== true) (groups ??= []).push(group);
+  if (groupedCount(claims) > 0) {
+    for (const id in claims) {
+      const group = claims[id]!.groupId;
+      if (group !== null && groups?.includes(group) !== true) (groups ??= []).push(group);
+    }
   }
   return {
     hostId,
