@@ -8,7 +8,7 @@ import { authOf } from '../auth.js';
 import { fail, must, UnsupportedMediaType } from '../errors.js';
 import { parseRangeHeader, type ImageService } from './contract.js';
 import { ImageDataUnavailable } from './errors.js';
-import { ImageParams, imageIdOf, showImage } from './images.js';
+import { ImageParams, imageIdOf, mediaTypeOf, showImage } from './images.js';
 
 const tags = ['image'];
 const security = [{ token: [] }];
@@ -31,15 +31,29 @@ export async function imageDataRoutes(fastify: FastifyInstance, options: ImageDa
 
   fastify.put<{ Params: ImageParams }>(
     '/v2/images/:id/file',
-    { schema: { tags, summary: 'Upload image data (204; application/octet-stream, streamed)', params: ImageParams, security } },
+    {
+      schema: { tags, summary: 'Upload image data (204; application/octet-stream, streamed)', params: ImageParams, security },
+      // Before any parser reads the body: a large body of another type is a 415, not a 413.
+      preParsing: async (req) => {
+        const type = mediaTypeOf(req);
+        if (type !== OCTETS) fail(UnsupportedMediaType(`Unsupported Content-Type ${type.slice(0, 100) || '(none)'}: image data is uploaded as ${OCTETS}.`, { field: 'content-type' }));
+      },
+    },
     async (req, reply) => {
       const id = imageIdOf(req.params.id);
-      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== OCTETS) fail(UnsupportedMediaType(`Unsupported Content-Type ${type.slice(0, 100) || '(none)'}: image data is uploaded as ${OCTETS}.`, { field: 'content-type' }));
       const images = await serviceFor(req, id, options.images);
       // No body at all (Content-Length: 0) is an empty upload.
       const body = req.body instanceof Readable ? req.body : Readable.from([]);
-      must(await images.upload({ caller: authOf(req).caller, imageId: id, body }));
+      const uploaded = await images.upload({ caller: authOf(req).caller, imageId: id, body });
+      if (!uploaded.ok) {
+        // Refused before the body ended: the rest is read and dropped and the connection closes
+        // after the answer, so the client gets to read it and no paused socket lingers.
+        if (!req.raw.complete) {
+          reply.header('connection', 'close');
+          req.raw.resume();
+        }
+        fail(uploaded.error);
+      }
       return reply.code(204).send();
     },
   );

@@ -28,7 +28,7 @@ import {
   VisibilitySchema,
   type ImageView,
 } from './contract.js';
-import { ImageParams, imageBody, imageIdOf } from './images.js';
+import { ImageParams, imageBody, imageIdOf, mediaTypeOf } from './images.js';
 
 const tags = ['image'];
 const security = [{ token: [] }];
@@ -58,10 +58,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const ImageTagParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }), tag: Type.String({ minLength: 1, maxLength: 255 }) });
 export type ImageTagParams = Static<typeof ImageTagParams>;
-
-function mediaType(req: FastifyRequest): string {
-  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -98,12 +94,16 @@ export function createMessage(body: unknown): { readonly id: string; readonly fi
   return { id: id ?? randomUUID(), fields };
 }
 
-/** The JSON patch of an update, in Glance's media type (415 for any other). */
-export function patchOf(req: FastifyRequest): PatchOp[] {
-  const type = mediaType(req);
+/** 415 for an update in any media type but Glance's JSON patch (checked before the body is read). */
+export async function patchMediaType(req: FastifyRequest): Promise<void> {
+  const type = mediaTypeOf(req);
   if (!PATCH_MEDIA_TYPES.includes(type)) {
     fail(UnsupportedMediaType(`Unsupported Content-Type ${type.slice(0, 100) || '(none)'}: an image update is a JSON patch in ${PATCH_MEDIA_TYPES[0]}.`, { field: 'content-type' }));
   }
+}
+
+/** The JSON patch of an update. */
+export function patchOf(req: FastifyRequest): PatchOp[] {
   if (!checkPatch.Check(req.body)) {
     const first = checkPatch.Errors(req.body).First();
     fail(BadRequest(`Invalid JSON patch: ${first === undefined ? 'not a list of operations' : `${first.path || '/'} ${first.message}`}.`, { field: first?.path ?? 'body' }));
@@ -134,7 +134,7 @@ export async function imageWriteRoutes(fastify: FastifyInstance): Promise<void> 
 
   fastify.patch<{ Params: ImageParams }>(
     '/v2/images/:id',
-    { schema: { tags, summary: 'Update an image by JSON patch (application/openstack-images-v2.1-json-patch)', params: ImageParams, security } },
+    { schema: { tags, summary: 'Update an image by JSON patch (application/openstack-images-v2.1-json-patch)', params: ImageParams, security }, preParsing: patchMediaType },
     async (req) => {
       const id = imageIdOf(req.params.id);
       const patch = patchOf(req);

@@ -111,6 +111,11 @@ function notFound(id: string) {
   return NotFound(`No image found with ID ${id.slice(0, 255)}`);
 }
 
+/** The request's media type, without parameters, lower case ('' when there is none). */
+export function mediaTypeOf(req: FastifyRequest): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
 /** The id of a route's path when it can name an image (a UUID), else 404 as Glance answers. */
 export function imageIdOf(id: string): string {
   if (!UUID.test(id) || !isPlainId(id)) fail(notFound(id));
