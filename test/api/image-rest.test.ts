@@ -4,7 +4,6 @@
 // over quota), download (whole with Content-MD5, byte ranges, 416, 204 without data), an upload
 // that fails (bad bytes, client gone) leaving the image queued and never active, deactivation
 // making the data 403 to non-admins, the schemas, and 501 for data when the API has no service.
-/* eslint-disable @typescript-eslint/no-unsafe-return -- response bodies are untyped JSON, read field by field */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
