@@ -1,11 +1,15 @@
 // The embedded MQTT broker: aedes 1.x behind a loopback TCP server. Every socket sets noDelay
 // (with Nagle left on, a QoS 1 round trip costs ~44 ms instead of ~0.1 ms), every connection is
-// authenticated and every publish and subscribe is checked against the principal's grants.
+// authenticated and every publish and subscribe is checked against the principal's grants, and a
+// request may only ask for its replies on a reply topic of the client that sends it (or of
+// another connection of the same principal: mosquitto_pub sends, mosquitto_sub reads).
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Authenticator, Principal } from './broker-security.js';
 import { permits } from './broker-security.js';
 import { isErrorValue } from './errors.js';
+import { replyAddressOf } from './reply-guard.js';
+import { ROOT } from './topics.js';
 
 export interface BrokerOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
@@ -28,6 +32,8 @@ const BAD_CREDENTIALS = 4;
 const NOT_AUTHORIZED = 5;
 const SERVER_UNAVAILABLE = 3;
 
+const REPLY_PREFIX = `${ROOT}/reply/`;
+
 function refusal(message: string, returnCode: number): AuthenticateError {
   const error = new Error(message) as AuthenticateError;
   error.returnCode = returnCode;
@@ -47,6 +53,19 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   const principals = new WeakMap<Client, Principal>();
   const clients = new Map<string, Client>();
   const principalOf = (client: Client): Principal | undefined => principals.get(client);
+  /** Principals that may read every reply topic (nodes): their replyTo is not checked. */
+  const readsAllReplies = new WeakSet<Principal>();
+  /**
+   * Whether a publisher may have replies sent to a topic: one it may read itself, or the reply
+   * topic of a connected client authenticated as the same principal. Anything else would let a
+   * client direct the fabric's replies (and their load) at another client.
+   */
+  const mayAskRepliesAt = (client: Client, p: Principal, replyTo: string): boolean => {
+    if (permits(p.subscribe, replyTo)) return true;
+    if (!replyTo.startsWith(REPLY_PREFIX)) return false;
+    const other = clients.get(replyTo.slice(REPLY_PREFIX.length));
+    return other !== undefined && other !== client && principalOf(other)?.id === p.id;
+  };
   const aedes = await Aedes.createBroker({});
 
   aedes.authenticate = (client, username, password, done) => {
@@ -58,6 +77,7 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
           done(refusal(result.message, returnCodeOf(result.code)), false);
         } else {
           principals.set(client, result);
+          if (permits(result.subscribe, `${REPLY_PREFIX}+`)) readsAllReplies.add(result);
           clients.set(client.id, client);
           done(null, true);
         }
@@ -71,6 +91,10 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
     // aedes closes the connection of a client whose publish is refused (MQTT 3.1.1 has no
     // negative PUBACK); mosquitto drops it silently instead (docs/mqtt-security.md).
     if (packet.topic.startsWith('$SYS/') || !p || !permits(p.publish, packet.topic)) return done(new Error('publish not permitted'));
+    if (!readsAllReplies.has(p)) {
+      const replyTo = replyAddressOf(packet.payload as Buffer);
+      if (replyTo !== null && !mayAskRepliesAt(client, p, replyTo)) return done(new Error(`replies to ${replyTo} not permitted`));
+    }
     done(null);
   };
   aedes.authorizeSubscribe = (client, sub, done) => {

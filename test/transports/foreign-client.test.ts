@@ -2,26 +2,30 @@
 // mosquitto_pub sends JSON envelopes (seq 0, unsequenced, docs/mqtt-api.md) to an actor's mailbox
 // shard on the embedded broker, and mosquitto_sub, subscribed to the client's own reply topic,
 // reads the JSON replies an Endpoint (a node principal over connectMqtt) sends back: an ok reply,
-// an error value from the handler, and BAD_ENVELOPE for an envelope missing a field.
+// an error value from the handler, and BAD_ENVELOPE for an envelope missing a field. And that a
+// client cannot put another user's reply topic in `replyTo`: the broker, which knows who
+// publishes, refuses the request, so the other client gets nothing and no handler runs.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startBroker } from '../../transports/broker.js';
 import { WallClock } from '../../transports/clock.js';
-import { createEndpoint } from '../../transports/endpoint.js';
+import { createEndpoint, type Endpoint } from '../../transports/endpoint.js';
 import { BadRequest } from '../../transports/errors.js';
 import { connectMqtt } from '../../transports/mqtt-transport.js';
 import { createStaticAuthenticator, type StaticUser } from '../../transports/static-authenticator.js';
 import { topics } from '../../transports/topics.js';
+import type { Transport } from '../../transports/transport.js';
 
 const USERS: Readonly<Record<string, StaticUser>> = {
   'node-1': { password: 'node-secret', role: 'node' },
   cli: { password: 'cli-secret', role: 'client', projectId: 'p1', clientIds: ['cli-1', 'cli-1-pub'] },
+  bob: { password: 'bob-secret', role: 'client', projectId: 'p1', clientIds: ['bob-1'] },
 };
 const ACTOR = { kind: 'echo', id: '01J9ZQ4V8N6W3X2Y1Z0A9B8C7D' };
 
 /** Starts the broker and a node endpoint serving the actor's shard: `echo` is answered, other types refused. */
-async function startFabric(t: TestContext): Promise<number> {
+async function startFabric(t: TestContext): Promise<{ port: number; endpoint: Endpoint; transport: Transport }> {
   const broker = await startBroker({ port: 0, authenticator: await createStaticAuthenticator(USERS, { cost: 1024 }) });
   t.after(() => broker.close());
   const transport = await connectMqtt({ url: broker.url, clientId: 'node-a', username: 'node-1', password: USERS['node-1']!.password });
@@ -32,11 +36,11 @@ async function startFabric(t: TestContext): Promise<number> {
     if (d.envelope.type === 'echo') return d.reply({ echo: d.envelope.body });
     return d.fail(BadRequest(`echo does not handle ${d.envelope.type}`));
   });
-  return broker.port;
+  return { port: broker.port, endpoint, transport };
 }
 
-function client(port: number, clientId: string): string[] {
-  return ['-h', '127.0.0.1', '-p', String(port), '-u', 'cli', '-P', USERS.cli!.password, '-i', clientId, '-q', '1'];
+function client(port: number, clientId: string, user = 'cli'): string[] {
+  return ['-h', '127.0.0.1', '-p', String(port), '-u', user, '-P', USERS[user]!.password, '-i', clientId, '-q', '1'];
 }
 
 /** Everything a child writes to stdout, with a way to await a pattern in it. */
@@ -69,11 +73,17 @@ function watchStdout(child: ChildProcess) {
 }
 
 function publish(port: number, message: string): Promise<number | null> {
+  return publishWithStderr(port, message).then((r) => r.code);
+}
+
+function publishWithStderr(port: number, message: string): Promise<{ code: number | null; stderr: string }> {
   const args = [...client(port, 'cli-1-pub'), '-t', topics.mailboxOf(ACTOR.kind, ACTOR.id), '-m', message];
   return new Promise((resolve, reject) => {
-    const pub = spawn('mosquitto_pub', args, { stdio: 'ignore' });
+    const pub = spawn('mosquitto_pub', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    pub.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     pub.once('error', reject);
-    pub.once('exit', resolve);
+    pub.once('close', (code) => resolve({ code, stderr }));
   });
 }
 
@@ -96,7 +106,7 @@ function request(n: number, type: string, body: unknown): Record<string, unknown
 }
 
 void test('mosquitto_pub sends JSON requests and mosquitto_sub reads the JSON replies on its reply topic', { timeout: 10_000 }, async (t) => {
-  const port = await startFabric(t);
+  const { port } = await startFabric(t);
   // -d prints "Subscribed" once the SUBACK is in; stdbuf -oL flushes each line into the pipe.
   const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', ...client(port, 'cli-1'), '-d', '-C', '3', '-t', topics.reply('cli-1')], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => {
@@ -133,4 +143,33 @@ void test('mosquitto_pub sends JSON requests and mosquitto_sub reads the JSON re
   assert.equal(bad?.type, 'error');
   assert.equal(bad.error.code, 'BAD_ENVELOPE');
   assert.equal(bad.error.details?.field, 'from');
+});
+
+void test('a client cannot have replies sent to another client: a forged replyTo is refused by the broker', { timeout: 10_000 }, async (t) => {
+  const { port, endpoint, transport } = await startFabric(t);
+  // bob listens on its own reply topic; -C 1: it exits after the first message it gets.
+  const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', ...client(port, 'bob-1', 'bob'), '-d', '-C', '1', '-t', topics.reply('bob-1')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => {
+    if (sub.exitCode === null) sub.kill();
+  });
+  const output = watchStdout(sub);
+  const closed = new Promise<void>((resolve) => sub.once('close', () => resolve()));
+  await output.until(/Subscribed \(mid: \d+\): 1\n/);
+
+  const forged = { ...request(7, 'echo', { text: 'for bob' }), replyTo: topics.reply('bob-1') };
+  const malformed: Record<string, unknown> = { ...forged, corr: corr(8) };
+  delete malformed.from; // answered BAD_ENVELOPE at the salvaged address, were it allowed
+  for (const message of [forged, malformed]) {
+    const r = await publishWithStderr(port, JSON.stringify(message));
+    // aedes refuses a publish by closing the connection (MQTT 3.1.1 has no negative PUBACK).
+    assert.match(r.stderr, /connection was lost/i);
+  }
+  // Its own reply topic is fine (and another connection of its user: the test above).
+  assert.equal(await publish(port, JSON.stringify({ ...request(9, 'echo', {}), replyTo: topics.reply('cli-1-pub') })), 0);
+  // Sent after the forged requests were refused: had a reply to bob gone out, bob would get it first.
+  await transport.publish(topics.reply('bob-1'), Buffer.from('sentinel'));
+  await closed;
+  assert.equal(output.text().split('\n').filter((l) => l.length > 0 && !l.startsWith('Client') && !l.startsWith('Subscribed')).join('\n'), 'sentinel');
+  assert.equal(endpoint.stats().handled, 1, 'only the honest request reached the handler');
+  assert.equal(endpoint.stats().malformedAnswered, 0);
 });
