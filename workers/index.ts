@@ -2,7 +2,7 @@
 // and readers/writers (usable in any thread for small jobs and tests), and the error codes.
 export { WorkerPool, FileFollower, processPool, closeProcessPool, ownsBuffer } from './pool.js';
 export type { RunOptions, TaskResult, WorkerPoolOptions } from './pool.js';
-export type { ConvertInput, CreateInput, HashBytesInput, ProbeInput } from './tasks.js';
+export type { ConvertInput, CreateInput, HashBytesInput, ProbeInput, TouchInput } from './tasks.js';
 export { HASH_ALGORITHMS } from './hashing.js';
 export type { Digests, HashAlgorithm, HashResult } from './hashing.js';
 export { DEFAULT_LIMITS, DISK_FORMATS } from './image-formats.js';

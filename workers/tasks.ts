@@ -50,3 +50,13 @@ export const create = task<CreateInput, ConvertResult>((input) => {
   const extents: GuestExtent[] = pieces.map((p) => ({ kind: 'data', offset: p.offset, bytes: Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength) }));
   return writeImage(input.path, input.format, input.virtualSize, extents);
 });
+
+/** The pool's own cost per task (bench/pool.ts): answers its input at once. */
+export const echo = task<unknown, unknown>((input) => input);
+
+export interface TouchInput {
+  readonly bytes: Uint8Array;
+}
+
+/** The cost of moving a buffer to a thread (bench/pool.ts): reads one byte, answers the length. */
+export const touch = task<TouchInput, number>((input) => input.bytes.byteLength + (input.bytes[0] ?? 0) * 0);

@@ -96,3 +96,12 @@ void test('a closed pool answers WORKER_POOL_CLOSED', async (t) => {
   const missing = await new WorkerPool({ threads: 1 }).close().then(() => 'closed');
   assert.equal(missing, 'closed');
 });
+
+void test('the benchmark tasks: echo answers its input, touch gets a moved 1 MiB buffer and answers its length', async (t) => {
+  const pool = makePool(t);
+  assert.deepEqual(await pool.run('echo', { n: 7, s: 'x' }), { ok: true, value: { n: 7, s: 'x' } });
+  const bytes = new Uint8Array(1024 * 1024);
+  const touched = await pool.run<number>('touch', { bytes }, { transfer: [bytes.buffer] });
+  assert.deepEqual(touched, { ok: true, value: 1024 * 1024 });
+  assert.equal(bytes.byteLength, 0, 'moved, not copied: the sender lost it');
+});
