@@ -3,7 +3,8 @@
 // (prom-client), /openapi.json and Swagger UI at /docs. Each service is a Fastify plugin that
 // talks to the actors only through the gateway (the fabric's request/reply, with the caller's
 // token); no route keeps state of its own.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ImageService } from '../actors/image/index.js';
@@ -40,14 +41,27 @@ export type BuildOptions = Omit<ApiOptions, 'port' | 'host'>;
 
 export interface ApiServer {
   readonly url: string;
-  readonly fastify: FastifyInstance;
+  /** The application, built (at once, or by the first request when lazy). */
+  fastify(): Promise<FastifyInstance>;
+  /** Whether the routes are built (false for a lazy API nobody has asked yet). */
+  built(): boolean;
   close(): Promise<void>;
 }
 
+export interface StartApiOptions extends ApiOptions {
+  /**
+   * Build the routes on the first request instead of at start (the port listens at once either
+   * way; requests that arrive while the routes are built wait for them). An embedded cloud that
+   * no HTTP client talks to then never pays for the build.
+   */
+  readonly lazy?: boolean;
+}
+
 /** The Fastify application, not listening: tests drive it with inject(). */
-export async function buildApi(options: BuildOptions): Promise<FastifyInstance> {
+export async function buildApi(options: BuildOptions, serverFactory?: FastifyServerFactory): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = options.logger.child({ component: 'api' });
   const fastify = Fastify({
+    ...(serverFactory === undefined ? {} : { serverFactory }),
     loggerInstance,
     genReqId: newRequestId,
     requestIdHeader: false,
@@ -106,15 +120,58 @@ export async function buildApi(options: BuildOptions): Promise<FastifyInstance> 
   return fastify;
 }
 
-export async function startApi(options: ApiOptions): Promise<ApiServer> {
-  const fastify = await buildApi(options);
+/**
+ * The API listening on a loopback port. The port is bound before the routes are built, so its
+ * URL is known at once; the application's own request handler takes over once they are.
+ */
+export async function startApi(options: StartApiOptions): Promise<ApiServer> {
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let built: FastifyInstance | undefined;
+  let building: Promise<FastifyInstance> | undefined;
+  const server = createServer();
+  // Fastify's defaults for the servers it makes itself (a factory's server is left as given).
+  server.keepAliveTimeout = 72_000;
+  const build = (): Promise<FastifyInstance> =>
+    (building ??= buildApi(options, (handler) => {
+      handle = handler;
+      return server;
+    }).then((app) => (built = app)));
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (built !== undefined) return handle!(req, res);
+    build().then(
+      () => handle!(req, res),
+      (e: unknown) => {
+        options.logger.error({ err: e }, 'the HTTP API could not be built');
+        res.statusCode = 500;
+        res.end();
+      },
+    );
+  });
   const host = options.host ?? '127.0.0.1';
-  await fastify.listen({ port: options.port, host });
-  const address = fastify.server.address();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return {
-    url: `http://${host}:${port}`,
-    fastify,
-    close: () => fastify.close(),
+  const close = async (): Promise<void> => {
+    // Fastify does not close a server a factory gave it unless it listened itself.
+    await building?.then((app) => app.close()).catch(() => undefined);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
   };
+  if (options.lazy !== true) {
+    try {
+      await build();
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  }
+  return { url: `http://${host}:${port}`, fastify: build, built: () => built !== undefined, close };
 }

@@ -24,8 +24,23 @@ function describePath(part: string, path: string): string {
   return field === '' ? part : field;
 }
 
+/**
+ * Compiled checks by schema object: route schemas are module constants, so every API built in
+ * this process after the first (each Cloud.start, each test's fabric) reuses the generated code.
+ */
+const compiled = new WeakMap<TSchema, ReturnType<typeof TypeCompiler.Compile>>();
+
+function compile(schema: TSchema): ReturnType<typeof TypeCompiler.Compile> {
+  let check = compiled.get(schema);
+  if (check === undefined) {
+    check = TypeCompiler.Compile(schema);
+    compiled.set(schema, check);
+  }
+  return check;
+}
+
 export const typeboxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = TypeCompiler.Compile(schema);
+  const check = compile(schema);
   const part = httpPart ?? 'body';
   const convert = part !== 'body';
   return (data: unknown) => {

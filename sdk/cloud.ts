@@ -2,7 +2,7 @@
 // transport by default, the embedded MQTT broker as an option) and returns a client acting as its
 // admin; `await Cloud.connect({ url, ... })` drives a running `cumulo up` over MQTT. Either way,
 // requests go through the fabric's messaging with a token, like any other client's.
-import type { Caller } from '../actors/identity/index.js';
+import { TOKEN_USERNAME, type Caller } from '../actors/identity/index.js';
 import { wallClock, type Clock } from '../transports/clock.js';
 import type { EventDelivery } from '../transports/endpoint.js';
 import { FabricError, type Result } from '../transports/errors.js';
@@ -64,7 +64,13 @@ export class Cloud {
 
   static async start(options: CloudStartOptions = {}): Promise<Cloud> {
     const passwordCost = options.passwordCost ?? (options.dataDir === undefined ? EPHEMERAL_PASSWORD_COST : undefined);
-    const fabric = await Fabric.start({ ...options, transport: options.transport ?? 'inproc', ...(passwordCost === undefined ? {} : { passwordCost }) });
+    const fabric = await Fabric.start({
+      // Embedded clouds rarely serve HTTP: the API's routes are built by its first request.
+      lazyApi: true,
+      ...options,
+      transport: options.transport ?? 'inproc',
+      ...(passwordCost === undefined ? {} : { passwordCost }),
+    });
     try {
       return await Cloud.open(fabric, options.login, true);
     } catch (e) {
@@ -82,9 +88,16 @@ export class Cloud {
   }
 
   private static async open(fabric: Fabric, login: Login | undefined, owns: boolean): Promise<Cloud> {
-    const as = login ?? { username: 'admin', password: fabric.adminPassword, projectName: 'admin' };
-    const transport = await fabric.clientTransport(newClientId(), { username: `${as.username}@${as.projectName}`, password: as.password });
-    const opened = await Session.open({ transport, clock: fabric.clock, login: as, directory: fabric.directory });
+    const clientId = newClientId();
+    if (login === undefined) {
+      // The admin of this process's own fabric: a token minted for it, no password to check.
+      const minted = must(await fabric.adminToken());
+      const transport = await fabric.clientTransport(clientId, { username: TOKEN_USERNAME, password: minted.token });
+      const session = await Session.withToken({ transport, clock: fabric.clock, directory: fabric.directory, ...minted });
+      return new Cloud(session, fabric, fabric.clock, owns);
+    }
+    const transport = await fabric.clientTransport(clientId, { username: `${login.username}@${login.projectName}`, password: login.password });
+    const opened = await Session.open({ transport, clock: fabric.clock, login, directory: fabric.directory });
     if (!opened.ok) await transport.close();
     return new Cloud(must(opened), fabric, fabric.clock, owns);
   }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Level, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventSink } from '../actors/events.js';
-import { bootstrapAdmin, SYSTEM_CALLER, tokenVerifier } from '../actors/identity/index.js';
+import { ADMIN_NAME, mintToken, startBootstrap, SYSTEM_CALLER, tokenVerifier, type AuthResult } from '../actors/identity/index.js';
 import { ensureCirros, registerImages, type ImageService } from '../actors/image/index.js';
 import { WorkerPool } from '../workers/index.js';
 import { FLAVOR_CATALOG_ID, FLAVORS_KIND, INSTANCE_KIND, type FlavorMessage } from '../actors/compute/index.js';
@@ -21,7 +21,7 @@ import { FabricNode } from '../supervision/fabric-node.js';
 import { startBroker, type EmbeddedBroker } from '../transports/broker.js';
 import { wallClock, type Clock } from '../transports/clock.js';
 import { createEndpoint, type Endpoint } from '../transports/endpoint.js';
-import type { Result } from '../transports/errors.js';
+import { ok, type Result } from '../transports/errors.js';
 import { InProcessBus, createInProcessTransport } from '../transports/inproc-transport.js';
 import { LocalDirectory } from '../transports/local-directory.js';
 import { connectMqtt } from '../transports/mqtt-transport.js';
@@ -42,6 +42,11 @@ export interface FabricOptions {
   readonly mqttPort?: number;
   /** HTTP API port on 127.0.0.1 (default 0: any free port); null: no HTTP API. */
   readonly apiPort?: number | null;
+  /**
+   * Build the HTTP API's routes on its first request rather than before ready (default false;
+   * Cloud.start sets it). The port listens before ready either way.
+   */
+  readonly lazyApi?: boolean;
   /** Simulated compute hosts registered on first start (default 3). */
   readonly hosts?: number;
   readonly hostInventory?: Inventory;
@@ -80,6 +85,10 @@ export class Fabric {
     private readonly broker: EmbeddedBroker | undefined,
     /** The admin's password (made at first start, kept 0600 in openrc and clouds.yaml). */
     readonly adminPassword: string,
+    /** A token of the admin minted at start, for the first client that acts as the admin. */
+    private adminLogin: AuthResult | undefined,
+    /** The admin's password hash being stored (stop waits for it). */
+    private readonly settling: Promise<Result<void>>,
     private readonly api: ApiServer | undefined,
     /** Read by the API's health check: false while starting and draining. */
     private readonly readiness: { accepting: boolean },
@@ -98,6 +107,8 @@ export class Fabric {
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
 
+    // The pool's threads start while the store opens.
+    const pool = new WorkerPool(options.workerThreads === undefined ? {} : { threads: options.workerThreads });
     const store = await openLmdbStore({ path: join(dataDir, 'store') });
     let node: FabricNode | undefined;
     // Actors write under the node's lease epochs, so a node that lost a shard is fenced.
@@ -122,7 +133,6 @@ export class Fabric {
       }),
     );
     // The process's CPU-heavy work (hashing, image probing and conversion) leaves the event loop.
-    const pool = new WorkerPool(options.workerThreads === undefined ? {} : { threads: options.workerThreads });
     const images = unwrap(registerImages(system, { dataDir, pool, events }));
     const verify = tokenVerifier(system, { cacheMs: 1000 });
 
@@ -143,30 +153,37 @@ export class Fabric {
     endpoint = await createEndpoint({ transport, clock, directory });
     node = await FabricNode.start({ nodeId, system, endpoint, transport, store, clock, authenticate: verify });
 
-    const ensureDefaults: FlavorMessage = { type: 'ensureDefaults', caller: SYSTEM_CALLER };
-    unwrap(await system.ref(FLAVORS_KIND, FLAVOR_CATALOG_ID).ask(ensureDefaults));
-    await registerHosts(system, options.hosts ?? 3, options.hostInventory ?? SIMULATED_HOST);
-
+    // The API's port listens now (its URL goes into openrc); its routes are built below, or by
+    // its first request when lazy.
     const readiness = { accepting: false };
     const api =
       options.apiPort === null
         ? undefined
-        : await startApi({ port: options.apiPort ?? 0, metrics, logger: log, ready: () => readiness.accepting, actors: endpointGateway(endpoint), images });
+        : await startApi({ port: options.apiPort ?? 0, lazy: true, metrics, logger: log, ready: () => readiness.accepting, actors: endpointGateway(endpoint), images });
     // The admin's password: openrc's, or a new random one (never a default). The files are written
     // before the bootstrap, so a first start that dies in between is repaired by the next one,
     // which reads the same password back; their URLs are refreshed at every start.
     const adminPassword = ephemeral
       ? newAdminPassword()
       : writeAdminCredentials(dataDir, { apiUrl: api?.url ?? '', mqttUrl: broker?.url ?? '' }).credentials.password;
-    const admin = unwrap(await bootstrapAdmin(system, { password: adminPassword }));
-    // DevStack's default image: a small, real qcow2 the fabric writes itself, public, once.
-    unwrap(await ensureCirros(images, { ownerProjectId: admin.projectId }));
+
+    // The rest of a start are independent actors (the flavor catalog, the hosts, identity, the
+    // image service) that mostly wait on LMDB commits, the worker pool or scrypt on libuv's pool:
+    // they run at once.
+    const ensureDefaults: FlavorMessage = { type: 'ensureDefaults', caller: SYSTEM_CALLER };
+    const steps = await Promise.all([
+      system.ref(FLAVORS_KIND, FLAVOR_CATALOG_ID).ask(ensureDefaults).then(unwrap),
+      registerHosts(system, options.hosts ?? 3, options.hostInventory ?? SIMULATED_HOST),
+      options.lazyApi === true ? undefined : api?.fastify(),
+      bootstrapIdentity(system, images, adminPassword),
+    ]);
+    const { adminLogin, settling } = steps[3];
 
     // Now reminders may fire; unfinished server workflows resume at once rather than at their next
     // periodic reminder, so a restart does not leave builds waiting.
     system.releaseReminders([INSTANCE_KIND]);
 
-    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, api, readiness, pool, images);
+    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, adminLogin, settling, api, readiness, pool, images);
     readiness.accepting = true;
     log.info({ mqtt: broker?.url, api: fabric.api?.url, dataDir, nodeId }, 'cumulo ready');
     return fabric;
@@ -178,6 +195,21 @@ export class Fabric {
 
   get apiUrl(): string | undefined {
     return this.api?.url;
+  }
+
+  /** Whether the HTTP API's routes are built (a lazy API builds them on its first request). */
+  get apiBuilt(): boolean {
+    return this.api?.built() ?? false;
+  }
+
+  /**
+   * A token of the admin (project `admin`) for a client of this process, minted without a
+   * password check: this process owns the store, and the admin's password is in its openrc.
+   */
+  async adminToken(): Promise<Result<AuthResult>> {
+    const minted = this.adminLogin;
+    this.adminLogin = undefined;
+    return minted === undefined ? mintToken(this.system, { userName: ADMIN_NAME, projectName: ADMIN_NAME }) : ok(minted);
   }
 
   /** A new transport for a client of this process: on the bus, or an MQTT connection. */
@@ -199,6 +231,8 @@ export class Fabric {
     this.log.info({ phase: 'draining', pending: this.node.pending }, 'shutdown');
     await this.api?.close();
     await this.node.drain();
+    const settled = await this.settling;
+    if (!settled.ok) this.log.error({ code: settled.error.code }, 'the admin password hash was not stored; the next start stores it');
     this.log.info({ phase: 'drained' }, 'shutdown');
     await this.system.stop();
     await this.endpoint.close();
@@ -211,6 +245,20 @@ export class Fabric {
     this.log.flush();
     if (this.ephemeral) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The admin (project, user, roles), a token for the first admin client, and DevStack's default
+ * image, owned by the admin project. The admin's password hash is stored in the background
+ * (`settling`): logins that come first wait for it inside identity/<d>.
+ */
+async function bootstrapIdentity(system: ActorSystem, images: ImageService, password: string): Promise<{ adminLogin: AuthResult; settling: Promise<Result<void>> }> {
+  const boot = unwrap(await startBootstrap(system, { password }));
+  // Sent before settle(), so the token is not queued behind the hash.
+  const minted = mintToken(system, { userName: ADMIN_NAME, projectName: ADMIN_NAME });
+  const settling = boot.settle();
+  const [adminLogin] = await Promise.all([minted.then(unwrap), ensureCirros(images, { ownerProjectId: boot.admin.projectId }).then(unwrap)]);
+  return { adminLogin, settling };
 }
 
 /** Registers `host-1` … `host-N` once; a restart finds them registered and has each check in. */

@@ -68,6 +68,26 @@ export class Session {
     return ok(new Session(endpoint, options.transport, token, caller, expiresAt, timeoutMs));
   }
 
+  /** A session on a token the caller already holds (minted by the process that owns the store). */
+  static async withToken(options: {
+    readonly transport: Transport;
+    readonly clock: Clock;
+    readonly token: string;
+    readonly caller: Caller;
+    readonly expiresAt: number;
+    readonly directory?: LocalDirectory;
+    readonly timeoutMs?: number;
+  }): Promise<Session> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const endpoint = await createEndpoint({
+      transport: options.transport,
+      clock: options.clock,
+      defaultTimeoutMs: timeoutMs,
+      ...(options.directory === undefined ? {} : { directory: options.directory }),
+    });
+    return new Session(endpoint, options.transport, options.token, options.caller, options.expiresAt, timeoutMs);
+  }
+
   /** The project this session acts in. */
   get projectId(): string {
     return this.caller.projectId ?? '';

@@ -7,7 +7,7 @@ import { BadRequest, Forbidden, Unauthorized, type ErrorValue } from '../../tran
 import { newId } from '../../transports/ids.js';
 import { hashPassword, verifyPassword } from '../../transports/password-hash.js';
 import type { EventSink } from '../events.js';
-import { AUTH_FAILED, authenticate, decoyFor, type Authenticator } from './authenticate.js';
+import { AUTH_FAILED, authenticate, decoyFor, mintForSystem, rescope, type Authenticator } from './authenticate.js';
 import { isCaller, mayRead, mustBeAdmin, mustBeSystem, type Caller } from './caller.js';
 import { AssignmentNotFound, DomainNotFound, ProjectNameTaken, ProjectNotFound, UserNameTaken, UserNotFound } from './errors.js';
 import { IdentityMessage, type BootstrapResult, type IdentityReply } from './identity-messages.js';
@@ -24,6 +24,7 @@ import {
   type AssignmentRecord,
   type IdentityState,
   type ProjectRecord,
+  type StoredPassword,
   type Sweep,
   type UserRecord,
 } from './identity-state.js';
@@ -69,15 +70,61 @@ async function commit(ctx: Ctx, next: IdentityState): Promise<void> {
 
 export function createIdentityKind(options: IdentityKindOptions) {
   const { events } = options;
-  const auth: Authenticator = { tokenTtlMs: options.tokenTtlMs, decoy: decoyFor(options.passwordCost) };
   const hash = async (password: string) => toStored(await hashPassword(password, options.passwordCost));
+  /**
+   * Hashes a bootstrap started and settlePasswords has not stored yet, by `<domain>/<user>`. In
+   * memory on purpose: a process that dies first leaves the user's password null, and the next
+   * start's bootstrap hashes openrc's password again.
+   */
+  const pending = new Map<string, Promise<StoredPassword>>();
+  const auth: Authenticator = {
+    tokenTtlMs: options.tokenTtlMs,
+    decoy: decoyFor(options.passwordCost),
+    passwordOf: async (domainId, user) => {
+      if (user.password !== null) return fromStored(user.password);
+      const computing = pending.get(`${domainId}/${user.id}`);
+      return computing === undefined ? undefined : fromStored(await computing);
+    },
+  };
+
+  function startHash(domainId: string, userId: string, password: string): void {
+    const key = `${domainId}/${userId}`;
+    if (pending.has(key)) return;
+    const computing = hash(password);
+    // Awaited by logins and settlePasswords; a failure shows there, never as an unhandled rejection.
+    computing.catch(() => undefined);
+    pending.set(key, computing);
+  }
+
+  /** Stores every hash of this domain still being computed, in one write. */
+  async function settlePasswords(ctx: Ctx): Promise<Answer> {
+    const mine = [...pending.entries()].filter(([key]) => key.startsWith(`${ctx.id}/`));
+    const hashes = await Promise.all(mine.map(([, computing]) => computing));
+    const users = { ...ctx.state.users };
+    let settled = 0;
+    mine.forEach(([key], i) => {
+      const userId = key.slice(ctx.id.length + 1);
+      const user = users[userId];
+      // A password set meanwhile (updateUser) wins over the bootstrap's.
+      if (user !== undefined && user.password === null) {
+        users[userId] = { ...user, password: hashes[i]! };
+        settled++;
+      }
+    });
+    if (settled > 0) await ctx.persist({ ...ctx.state, users });
+    for (const [key] of mine) pending.delete(key);
+    return { settled };
+  }
 
   async function bootstrap(ctx: Ctx, msg: Msg<'bootstrap'>): Promise<BootstrapResult> {
     const state = ctx.state;
     const project: ProjectRecord = projectByName(state, ADMIN_NAME) ?? { id: newId(), name: ADMIN_NAME, description: 'Bootstrap project for initializing the cloud.', enabled: true };
     const existing = userByName(state, ADMIN_NAME);
-    // An admin that exists keeps its password: the operator may have changed it since.
-    const user: UserRecord = existing ?? { id: newId(), name: ADMIN_NAME, password: await hash(msg.adminPassword), defaultProjectId: project.id, enabled: true };
+    // An admin that exists keeps its password: the operator may have changed it since. Its hash
+    // is computed off this mailbox's turn (libuv's pool) and stored by settlePasswords; a start
+    // that died before storing it left null, so this one hashes openrc's password again.
+    const user: UserRecord = existing ?? { id: newId(), name: ADMIN_NAME, password: null, defaultProjectId: project.id, enabled: true };
+    if (user.password === null) startHash(ctx.id, user.id, msg.adminPassword);
     const wanted: AssignmentRecord[] = [
       { userId: user.id, projectId: project.id, role: 'admin' },
       { userId: user.id, projectId: null, role: 'admin' },
@@ -167,8 +214,9 @@ export function createIdentityKind(options: IdentityKindOptions) {
     // Only for oneself: an admin resets others' passwords with updateUser.
     if (caller.userId !== msg.userId) return refuse(Forbidden('a user may change only its own password'));
     const user = ctx.state.users[msg.userId];
-    const matches = await verifyPassword(msg.originalPassword, user === undefined ? await auth.decoy() : fromStored(user.password));
-    if (user === undefined || !matches) return refuse(Unauthorized(AUTH_FAILED));
+    const stored = user === undefined ? undefined : await auth.passwordOf(ctx.id, user);
+    const matches = await verifyPassword(msg.originalPassword, stored ?? (await auth.decoy()));
+    if (user === undefined || stored === undefined || !matches) return refuse(Unauthorized(AUTH_FAILED));
     const next: UserRecord = { ...user, password: await hash(msg.password) };
     // Keystone ends every token of the user, the one used for this request included.
     await commit(ctx, withSweeps({ ...ctx.state, users: { ...ctx.state.users, [next.id]: next } }, [{ userId: next.id, target: '*' }]));
@@ -237,10 +285,19 @@ export function createIdentityKind(options: IdentityKindOptions) {
     const bad = check(msg);
     if (bad !== undefined) return refuse(bad);
     if (domainNameOf(ctx.id) === undefined) return refuse(DomainNotFound(`no domain ${ctx.id}`));
-    if (msg.type === 'authenticate') return authenticate(ctx, msg, auth);
-    if (msg.type === 'bootstrap') {
-      const denied = mustBeSystem(msg.caller);
-      return denied === undefined ? bootstrap(ctx, msg) : refuse(denied);
+    switch (msg.type) {
+      case 'authenticate':
+        return authenticate(ctx, msg, auth);
+      case 'bootstrap':
+      case 'settlePasswords':
+      case 'mintToken': {
+        const denied = mustBeSystem(msg.caller);
+        if (denied !== undefined) return refuse(denied);
+        if (msg.type === 'bootstrap') return bootstrap(ctx, msg);
+        return msg.type === 'mintToken' ? mintForSystem(ctx, msg, auth) : settlePasswords(ctx);
+      }
+      default:
+        break;
     }
     const caller = msg.caller;
     if (!isCaller(caller)) return refuse(mustBeAdmin(caller)!);
@@ -263,6 +320,8 @@ export function createIdentityKind(options: IdentityKindOptions) {
         return changePassword(ctx, msg, caller);
       case 'listAssignments':
         return listAssignments(ctx, msg, caller);
+      case 'rescope':
+        return rescope(ctx, msg, caller);
       default:
         break;
     }
@@ -320,6 +379,9 @@ export function createIdentityKind(options: IdentityKindOptions) {
       revoke: true,
       listAssignments: true,
       authenticate: true,
+      mintToken: true,
+      rescope: true,
+      settlePasswords: true,
     },
     initialState: EMPTY_IDENTITY,
     handle,

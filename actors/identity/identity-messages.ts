@@ -25,8 +25,14 @@ const Target = {
 const strict = { additionalProperties: false } as const;
 
 export const IdentityMessage = Type.Union([
-  /** First start: project `admin`, user `admin` with role admin on it and on the domain. SYSTEM only. */
+  /**
+   * First start: project `admin`, user `admin` with role admin on it and on the domain. SYSTEM
+   * only. It answers before the password's hash is stored: `settlePasswords` stores it, and a
+   * login arriving in between waits for the hash.
+   */
   Type.Object({ type: Type.Literal('bootstrap'), caller: CallerField, adminPassword: Password }, strict),
+  /** Stores the password hashes a bootstrap left to compute; answers once they are durable. SYSTEM only. */
+  Type.Object({ type: Type.Literal('settlePasswords'), caller: CallerField }, strict),
   Type.Object({ type: Type.Literal('createProject'), caller: CallerField, name: Name, description: Type.Optional(Description), enabled: Type.Optional(Type.Boolean()) }, strict),
   Type.Object({ type: Type.Literal('updateProject'), caller: CallerField, projectId: Id, description: Type.Optional(Description), enabled: Type.Optional(Type.Boolean()) }, strict),
   Type.Object({ type: Type.Literal('deleteProject'), caller: CallerField, projectId: Id }, strict),
@@ -71,6 +77,29 @@ export const IdentityMessage = Type.Union([
       projectName: Type.Optional(Name),
       scope: Type.Optional(Type.Literal('domain')),
     },
+    strict,
+  ),
+  /**
+   * A token for the named user without a password: how the process that owns the store logs its
+   * own admin client in. SYSTEM only (refused for every token, whatever its roles).
+   */
+  Type.Object(
+    {
+      type: Type.Literal('mintToken'),
+      caller: CallerField,
+      userName: UserName,
+      projectId: Type.Optional(Id),
+      projectName: Type.Optional(Name),
+      scope: Type.Optional(Type.Literal('domain')),
+    },
+    strict,
+  ),
+  /**
+   * Token authentication (POST /v3/auth/tokens, methods ["token"]): the caller's own token buys
+   * one on another scope the user holds a role on; it expires when the caller's token does.
+   */
+  Type.Object(
+    { type: Type.Literal('rescope'), caller: CallerField, projectId: Type.Optional(Id), projectName: Type.Optional(Name), scope: Type.Optional(Type.Literal('domain')) },
     strict,
   ),
 ]);
@@ -123,4 +152,5 @@ export type IdentityReply =
   | readonly ProjectView[]
   | readonly UserView[]
   | readonly AssignmentView[]
-  | { readonly deleted: string };
+  | { readonly deleted: string }
+  | { readonly settled: number };

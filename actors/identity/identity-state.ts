@@ -21,7 +21,8 @@ export interface ProjectRecord {
 export interface UserRecord {
   readonly id: string;
   readonly name: string;
-  readonly password: StoredPassword;
+  /** null only while the bootstrap's hash is computed (identity-actor.ts, settlePasswords). */
+  readonly password: StoredPassword | null;
   readonly defaultProjectId: string | null;
   readonly enabled: boolean;
 }

@@ -4,8 +4,8 @@
 export { isAdmin, isCaller, mayRead, mayWrite, mustBeAdmin, mustBeSystem, CallerSchema, ROLES, SYSTEM_CALLER } from './caller.js';
 export type { Caller, Role } from './caller.js';
 export { AssignmentNotFound, DomainNotFound, ProjectNameTaken, ProjectNotFound, UserNameTaken, UserNotFound } from './errors.js';
-export { bootstrapAdmin, issueToken, registerIdentity, DEFAULT_DOMAIN_ID, DEFAULT_TOKEN_TTL_MS } from './register.js';
-export type { IdentityOptions, PasswordLogin } from './register.js';
+export { bootstrapAdmin, issueToken, mintToken, registerIdentity, startBootstrap, DEFAULT_DOMAIN_ID, DEFAULT_TOKEN_TTL_MS } from './register.js';
+export type { IdentityOptions, PasswordLogin, StartedBootstrap } from './register.js';
 export { tokenVerifier } from './verifier.js';
 export type { TokenVerifier, VerifierOptions } from './verifier.js';
 export { tokenAuthenticator, TOKEN_USERNAME } from './broker-auth.js';

@@ -39,13 +39,59 @@ export function registerIdentity(system: ActorSystem, options: IdentityOptions =
   return ok(undefined);
 }
 
+/** An admin bootstrap whose password hash may still be computing. */
+export interface StartedBootstrap {
+  readonly admin: BootstrapResult;
+  /**
+   * Stores the admin's password hash (a serial turn of identity/<d> while scrypt runs on libuv's
+   * pool); logins that arrive before it wait for the hash. Call it after sending what must not
+   * wait behind the hash (mintToken).
+   */
+  settle(): Promise<Result<void>>;
+}
+
 /**
  * First start: project `admin`, user `admin` (role admin on the project and the domain) with
- * this password. Idempotent: an existing admin keeps the password it has.
+ * this password. Idempotent: an existing admin keeps the password it has. Answers before the
+ * password's hash is stored; see StartedBootstrap.settle.
  */
-export async function bootstrapAdmin(system: ActorSystem, options: { readonly password: string; readonly domainId?: string }): Promise<Result<BootstrapResult>> {
+export async function startBootstrap(system: ActorSystem, options: { readonly password: string; readonly domainId?: string }): Promise<Result<StartedBootstrap>> {
+  const ref = system.ref(IDENTITY_KIND, options.domainId ?? DEFAULT_DOMAIN_ID);
   const msg: IdentityMessage = { type: 'bootstrap', caller: SYSTEM_CALLER, adminPassword: options.password };
-  return (await system.ref(IDENTITY_KIND, options.domainId ?? DEFAULT_DOMAIN_ID).ask(msg)) as Result<BootstrapResult>;
+  const answer = (await ref.ask(msg)) as Result<BootstrapResult>;
+  if (!answer.ok) return answer;
+  const settlePasswords: IdentityMessage = { type: 'settlePasswords', caller: SYSTEM_CALLER };
+  const settle = async (): Promise<Result<void>> => {
+    const settled = await ref.ask(settlePasswords);
+    return settled.ok ? ok(undefined) : settled;
+  };
+  return ok({ admin: answer.value, settle });
+}
+
+/** startBootstrap, then its settle: the admin's password is durable when this answers. */
+export async function bootstrapAdmin(system: ActorSystem, options: { readonly password: string; readonly domainId?: string }): Promise<Result<BootstrapResult>> {
+  const started = await startBootstrap(system, options);
+  if (!started.ok) return started;
+  const settled = await started.value.settle();
+  return settled.ok ? ok(started.value.admin) : settled;
+}
+
+/**
+ * A token for a user without its password, for the process that owns the store (its own admin
+ * client). The identity actor refuses this message from any caller but the fabric itself.
+ */
+export async function mintToken(system: ActorSystem, login: Omit<PasswordLogin, 'password'>): Promise<Result<AuthResult>> {
+  const domainId = domainIdOf(login.domainName ?? 'Default');
+  if (domainId === undefined) return err(Unauthorized(AUTH_FAILED));
+  const msg: IdentityMessage = {
+    type: 'mintToken',
+    caller: SYSTEM_CALLER,
+    userName: login.userName,
+    ...(login.projectName === undefined ? {} : { projectName: login.projectName }),
+    ...(login.projectId === undefined ? {} : { projectId: login.projectId }),
+    ...(login.scope === undefined ? {} : { scope: login.scope }),
+  };
+  return (await system.ref(IDENTITY_KIND, domainId).ask(msg)) as Result<AuthResult>;
 }
 
 export interface PasswordLogin {
