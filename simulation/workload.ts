@@ -48,10 +48,13 @@ class PoissonSource {
   private issued = 0;
   private readonly perEvent: number;
   private readonly meanGap: number;
+  /** The mix's weights and flavors, resolved once (a million arrivals draw from them). */
+  private readonly weights: readonly number[];
+  private readonly mix: readonly Flavor[];
 
   constructor(
     private readonly w: PoissonWorkload,
-    private readonly flavors: readonly Flavor[],
+    flavors: readonly Flavor[],
     private readonly projects: number,
     seed: number,
     rate: number,
@@ -61,6 +64,8 @@ class PoissonSource {
     this.draws = stream(seed, `requests:${w.name}`);
     this.perEvent = w.group?.size ?? 1;
     this.meanGap = this.perEvent / rate;
+    this.weights = w.flavors.map((f) => f.weight);
+    this.mix = w.flavors.map((m) => flavors.find((f) => f.name === m.name)!);
   }
 
   /** The time of the last arrival (drawn from a copy of the same stream). */
@@ -94,10 +99,8 @@ class PoissonSource {
     const n = this.w.count === undefined ? this.perEvent : Math.min(this.perEvent, this.w.count - this.issued);
     this.issued += n;
     const members: Arrival[] = [];
-    const weights = this.w.flavors.map((f) => f.weight);
     for (let i = 0; i < n; i++) {
-      const name = this.w.flavors[weighted(weights, this.draws)]!.name;
-      const flavor = this.flavors.find((f) => f.name === name)!;
+      const flavor = this.mix[weighted(this.weights, this.draws)]!;
       members.push({ workload: this.w.name, flavor, lifetime: Math.max(0, sample(this.w.lifetime, this.draws)), zone: this.w.zone });
     }
     return { workload: this.w.name, members, group: n > 1 ? this.w.group : undefined, project: Math.floor(this.draws() * this.projects) };

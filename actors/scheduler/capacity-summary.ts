@@ -18,6 +18,8 @@ interface Entry {
   groups: ReadonlySet<string>;
   seq: number;
   bucket: number;
+  /** Scratch of ranked(): the weight of the pre-selection being ranked (no map per call). */
+  weight: number;
 }
 
 /** One entry of the admins' `hosts` listing. */
@@ -50,6 +52,7 @@ function bucketOf(freeRamMb: number): number {
 
 function sameMembers(set: ReadonlySet<string>, list: readonly string[]): boolean {
   if (set.size !== list.length) return false;
+  if (list.length === 0) return true;
   for (const x of list) if (!set.has(x)) return false;
   return true;
 }
@@ -92,19 +95,25 @@ export class CapacitySummary {
     // A report per claim and per heartbeat: sets are rebuilt only when their members changed.
     const groups = old !== undefined && sameMembers(old.groups, report.groups) ? old.groups : new Set(report.groups);
     if (groups !== old?.groups) this.regroup(report.hostId, old?.groups, groups);
-    // Taken out and put back even in the same bucket: the scan order rotates reporting hosts.
-    if (old !== undefined) this.zoneIndex(old.zone).delete(old);
-    const entry: Entry = old ?? ({ id: report.hostId } as Entry);
-    entry.zone = report.zone;
-    if (old === undefined || !sameMembers(old.traits, report.traits)) entry.traits = new Set(report.traits);
-    entry.capacity = report.capacity;
-    entry.used = report.used;
-    entry.enabled = report.enabled;
-    entry.heartbeatAt = report.heartbeatAt;
-    entry.groups = groups;
-    entry.seq = report.seq;
-    entry.bucket = bucketOf(report.capacity.ramMb - report.used.ramMb);
-    if (old === undefined) this.hosts.set(entry.id, entry);
+    const bucket = bucketOf(report.capacity.ramMb - report.used.ramMb);
+    let entry: Entry;
+    if (old === undefined) {
+      entry = { id: report.hostId, zone: report.zone, traits: new Set(report.traits), capacity: report.capacity, used: report.used, enabled: report.enabled, heartbeatAt: report.heartbeatAt, groups, seq: report.seq, bucket, weight: 0 };
+      this.hosts.set(entry.id, entry);
+    } else {
+      // Taken out and put back even in the same bucket: the scan order rotates reporting hosts.
+      this.zoneIndex(old.zone).delete(old);
+      entry = old;
+      entry.zone = report.zone;
+      if (!sameMembers(old.traits, report.traits)) entry.traits = new Set(report.traits);
+      entry.capacity = report.capacity;
+      entry.used = report.used;
+      entry.enabled = report.enabled;
+      entry.heartbeatAt = report.heartbeatAt;
+      entry.groups = groups;
+      entry.seq = report.seq;
+      entry.bucket = bucket;
+    }
     this.zoneIndex(entry.zone).add(entry);
     return true;
   }
@@ -229,7 +238,10 @@ export class CapacitySummary {
     for (let i = 0; i <= BUCKETS - 1 - first; i++) {
       const b = spread ? BUCKETS - 1 - i : first + i;
       for (const index of indexes) {
-        for (const e of index.buckets[b]!) {
+        const bucket = index.buckets[b]!;
+        // Most buckets are empty (hosts of one size fill a few): no iterator for those.
+        if (bucket.size === 0) continue;
+        for (const e of bucket) {
           if (!fit(e)) continue;
           out.push(e);
           if (out.length >= k) return out;
@@ -251,8 +263,8 @@ export class CapacitySummary {
 
   /** Best weight first; the scan order breaks ties (it rotates hosts as they are re-bucketed). */
   private ranked(entries: Entry[], request: PlacementRequest, weighers: Weighers): string[] {
-    const weights = new Map(entries.map((e) => [e, weigh(e.capacity, e.used, demandOf(request.resources, request.cpuPolicy, e.capacity.cpuRatio), weighers)]));
-    return entries.sort((a, b) => weights.get(b)! - weights.get(a)!).map((e) => e.id);
+    for (const e of entries) e.weight = weigh(e.capacity, e.used, demandOf(request.resources, request.cpuPolicy, e.capacity.cpuRatio), weighers);
+    return entries.sort((a, b) => b.weight - a.weight).map((e) => e.id);
   }
 
   private zoneIndex(zone: string): ZoneIndex {
