@@ -16,6 +16,7 @@ import type { KindRuntime } from './kind.js';
 import type { MailboxOwner, NactMailbox } from './nact-engine.js';
 import { isThenable } from './runtime.js';
 import type { RestartBudget } from './restart-budget.js';
+import type { EntryChanges, StoredRecord } from './store.js';
 import type { ActorRef, GrainContext, KindDefinition, Message, ReminderOptions, TimerOptions } from './types.js';
 
 export const ACTIVATING = 0;
@@ -26,6 +27,7 @@ export const RESTARTING = 2;
 export const GONE = 3;
 
 const EMPTY_MARKS: Readonly<Marks> = Object.freeze({});
+const NO_ENTRIES: ReadonlyMap<string, unknown> = new Map();
 const noop = (): void => {};
 
 /** A reply waiting for the writes issued before it (up to write number `barrier`) to be durable. */
@@ -70,6 +72,7 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
   private held: HeldReply[] = [];
   private goneError: ErrorValue | undefined;
   private selfRef: ActorRef<M, R> | undefined;
+  private entryMap: Map<string, unknown> | undefined;
 
   constructor(
     private readonly owner: KindRuntime<S, M, R>,
@@ -97,6 +100,10 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
 
   get self(): ActorRef<M, R> {
     return (this.selfRef ??= this.owner.ref(this.id));
+  }
+
+  get entries(): ReadonlyMap<string, unknown> {
+    return this.entryMap ?? NO_ENTRIES;
   }
 
   get gone(): boolean {
@@ -297,7 +304,7 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     return this.dispatch(env);
   }
 
-  persist(next: S): Promise<void> {
+  persist(next: S, changes?: EntryChanges): Promise<void> {
     // A handler still running when its activation left (the system stopped, the shard was lost)
     // must not write: another activation, here or on another node, may own the state by now.
     if (this.status === GONE) return this.track(Promise.reject(new FabricError(ActorStopped(`${this.key} is no longer active; its write was dropped`))));
@@ -307,11 +314,23 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
     this.revision = revision;
     const shard = this.shard;
     const epoch = host.epochOf(shard);
-    const record = { state: next, revision, epoch, dedup: this.marks === undefined ? EMPTY_MARKS : { ...this.marks } };
+    const dedup = this.marks === undefined ? EMPTY_MARKS : { ...this.marks };
     // The next message sees this state at once; should the write fail, the activation crashes
     // and reloads what is stored before anyone observes it (its replies are held until durable).
     this.state = next;
-    const write = host.store.persist(this.key, record, { shard, expectedRevision }).then((result) => {
+    let record: StoredRecord<S> = { state: next, revision, epoch, dedup };
+    let entries: EntryChanges | undefined;
+    if (changes !== undefined) {
+      const map = this.entryMap;
+      if (map === undefined) throw new Error(`${this.key}: entry changes on a kind without entries`);
+      for (const [id, value] of changes.put ?? []) map.set(id, value);
+      for (const id of changes.remove ?? []) map.delete(id);
+      // A store without entries keeps them all in the record.
+      if (host.store.loadEntries === undefined) record = { state: next, revision, epoch, dedup, entries: Object.fromEntries(map) };
+      else entries = changes;
+    }
+    const options = entries === undefined ? { shard, expectedRevision } : { shard, expectedRevision, entries };
+    const write = host.store.persist(this.key, record, options).then((result) => {
       if (!result.ok) throw new FabricError(result.error);
       const rt = host.rt;
       if (rt.inspector.active) rt.emit({ type: 'persisted', path: this.key, kind: this.owner.name, at: rt.clock.now(), revision, epoch });
@@ -374,7 +393,8 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
 
   /** Loads state, revision and marks from the store (or the kind's initial state). */
   load(): void {
-    const record = this.owner.host.store.load<S>(this.key);
+    const store = this.owner.host.store;
+    const record = store.load<S>(this.key);
     if (record === undefined) {
       this.state = this.owner.initialState(this.id);
       this.revision = 0;
@@ -383,6 +403,9 @@ export class GrainCell<S, M extends Message, R> implements GrainContext<S, M>, M
       this.state = record.state;
       this.revision = record.revision;
       this.marks = loadMarks(record.dedup);
+    }
+    if (this.owner.def.entries === true) {
+      this.entryMap = new Map(store.loadEntries !== undefined ? store.loadEntries(this.key) : Object.entries(record?.entries ?? {}));
     }
   }
 

@@ -41,7 +41,7 @@ export {
   SystemStopped,
   UnknownKind,
 } from './errors.js';
-export type { ActorStore, DedupMarks, PersistOptions, Reminder, StoredRecord } from './store.js';
+export type { ActorStore, DedupMarks, EntryChanges, PersistOptions, Reminder, StoredRecord } from './store.js';
 export { MemoryStore, createMemoryStore } from './memory-store.js';
 export { LmdbStore, openLmdbStore } from './lmdb-store.js';
 export type { LmdbStoreOptions } from './lmdb-store.js';

@@ -1,5 +1,5 @@
-// The durable ActorStore on lmdb-js: one LMDB environment with three sub-databases (records,
-// shard epochs, reminders); a record's revision and a shard's epoch are their entries' LMDB
+// The durable ActorStore on lmdb-js: one LMDB environment with four sub-databases (records,
+// their entries keyed [record key, entry id], shard epochs, reminders); a record's revision and a shard's epoch are their entries' LMDB
 // versions. Writes (persist, remove, acquireShard) queue up and are applied together by one
 // asynchronous lmdb-js transaction: its callback checks each write's fence and revision and
 // writes it, all under LMDB's write lock, then one commit acknowledges the whole group.
@@ -15,7 +15,7 @@ import { open } from 'lmdb';
 import type { Database, RootDatabase, RootDatabaseOptionsWithPath } from 'lmdb';
 import { err, FabricError, ok, toErrorValue } from '../transports/errors.js';
 import type { ErrorValue, Result } from '../transports/errors.js';
-import type { ActorStore, PersistOptions, Reminder, StoredRecord } from './store.js';
+import type { ActorStore, EntryChanges, PersistOptions, Reminder, StoredRecord } from './store.js';
 import {
   checkKey,
   checkOwner,
@@ -69,6 +69,10 @@ export const RECORD_ENCODING = {
 } as const;
 
 type ReminderKey = [key: string, name: string];
+type EntryKey = [key: string, id: string];
+
+/** The range of one record's entries: ids are non-empty and NUL-free. */
+const entryRange = (key: string): { start: EntryKey; end: [string] } => ({ start: [key, ''], end: [`${key}\u0000`] });
 
 /** A write waiting for the next group transaction; `outcome` is set when the group runs. */
 type QueuedWrite =
@@ -78,6 +82,7 @@ type QueuedWrite =
       readonly record: StoredRecord;
       readonly shard: number;
       readonly expectedRevision: number;
+      readonly entries: EntryChanges | undefined;
       readonly settle: (result: Result<void>) => void;
       outcome: Result<void>;
     }
@@ -121,6 +126,7 @@ export class LmdbStore implements ActorStore {
     private readonly records: Database<StoredRecord, string>,
     private readonly epochs: Database<EpochEntry, number>,
     private readonly reminderDb: Database<Reminder, ReminderKey>,
+    private readonly entryDb: Database<unknown, EntryKey>,
   ) {
     this.putRecord = (records.putSync as unknown as PutSyncIfVersion<string, StoredRecord>).bind(records);
   }
@@ -131,14 +137,15 @@ export class LmdbStore implements ActorStore {
     // last committed transaction is the one to use, since its writes were acknowledged.
     const envOptions: RootDatabaseOptionsWithPath & { readonly safeRestore: boolean } = {
       path: join(options.path, `${options.name ?? 'cumulo'}.mdb`),
-      maxDbs: 4,
+      maxDbs: 5,
       safeRestore: false, // an lmdb-js option its typings omit
     };
     const env = open(envOptions);
     const records = env.openDB<StoredRecord, string>({ name: 'records', useVersions: true, ...RECORD_ENCODING });
     const epochs = env.openDB<EpochEntry, number>({ name: 'epochs', useVersions: true, keyEncoding: 'uint32' });
     const reminders = env.openDB<Reminder, ReminderKey>({ name: 'reminders' });
-    return new LmdbStore(env, records, epochs, reminders);
+    const entries = env.openDB<unknown, EntryKey>({ name: 'entries', ...RECORD_ENCODING });
+    return new LmdbStore(env, records, epochs, reminders, entries);
   }
 
   /** Renews the read snapshot first (under a microsecond), so another process's commit shows. */
@@ -148,11 +155,17 @@ export class LmdbStore implements ActorStore {
     return this.records.get(key) as StoredRecord<S> | undefined;
   }
 
+  /** Reads the snapshot the last load() renewed, so a record and its entries agree. */
+  loadEntries(key: string): Array<[string, unknown]> {
+    this.throwIfUnusable(checkKey(key));
+    return Array.from(this.entryDb.getRange(entryRange(key)), ({ key: k, value }) => [k[1], value]);
+  }
+
   persist<S>(key: string, record: StoredRecord<S>, options: PersistOptions): Promise<Result<void>> {
     const invalid = this.closedError() ?? checkPersist(key, record, options);
     if (invalid !== undefined) return Promise.resolve(err(invalid));
-    const { shard, expectedRevision } = options;
-    return new Promise((settle) => this.enqueue({ type: 'persist', key, record, shard, expectedRevision, settle, outcome: OK }));
+    const { shard, expectedRevision, entries } = options;
+    return new Promise((settle) => this.enqueue({ type: 'persist', key, record, shard, expectedRevision, entries, settle, outcome: OK }));
   }
 
   remove(key: string, options: { readonly shard: number; readonly epoch: number }): Promise<Result<void>> {
@@ -267,6 +280,10 @@ export class LmdbStore implements ActorStore {
         // Fencing first: a stale owner must stop, not reload and retry.
         if (current > record.epoch) {
           write.outcome = err(this.fenced(shard, record.epoch, current));
+        } else if (write.entries !== undefined) {
+          const stored = this.records.getEntry(key)?.version ?? 0;
+          if (stored !== expectedRevision) write.outcome = err(StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored }));
+          else this.putWithEntries(key, record, write.entries);
         } else if (!this.putRecord(key, record, record.revision, expectedRevision === 0 ? null : expectedRevision)) {
           const stored = this.records.getEntry(key)?.version ?? 0;
           write.outcome = err(StoreConflict(`${key} is at revision ${stored}, not ${expectedRevision}`, { key, stored }));
@@ -275,7 +292,10 @@ export class LmdbStore implements ActorStore {
       }
       case 'remove':
         if (current > write.epoch) write.outcome = err(this.fenced(write.shard, write.epoch, current));
-        else this.records.removeSync(write.key);
+        else {
+          this.records.removeSync(write.key);
+          for (const k of Array.from(this.entryDb.getKeys(entryRange(write.key)))) this.entryDb.removeSync(k);
+        }
         return;
       case 'acquire': {
         const next = current + 1;
@@ -288,6 +308,35 @@ export class LmdbStore implements ActorStore {
         const unknown: never = write;
         throw new Error(`unknown write ${JSON.stringify(unknown)}`);
       }
+    }
+  }
+
+  /**
+   * Writes a record (its revision already checked) with its entry changes, all or nothing:
+   * an entry or record that cannot be encoded throws, after the entries written so far are put
+   * back as they were (the group transaction itself goes on with the other writes).
+   */
+  private putWithEntries(key: string, record: StoredRecord, changes: EntryChanges): void {
+    const undo: Array<[EntryKey, unknown]> = [];
+    try {
+      for (const [id, value] of changes.put ?? []) {
+        const k: EntryKey = [key, id];
+        undo.push([k, this.entryDb.get(k)]);
+        this.entryDb.putSync(k, value);
+      }
+      for (const id of changes.remove ?? []) {
+        const k: EntryKey = [key, id];
+        undo.push([k, this.entryDb.get(k)]);
+        this.entryDb.removeSync(k);
+      }
+      this.putRecord(key, record, record.revision);
+    } catch (caught) {
+      for (let i = undo.length - 1; i >= 0; i--) {
+        const [k, before] = undo[i]!;
+        if (before === undefined) this.entryDb.removeSync(k);
+        else this.entryDb.putSync(k, before);
+      }
+      throw caught;
     }
   }
 

@@ -3,7 +3,7 @@
 // on a microtask (like a group commit), so a persist is never visible or resolved synchronously.
 import { err, FabricError, ok } from '../transports/errors.js';
 import type { ErrorValue, Result } from '../transports/errors.js';
-import type { ActorStore, PersistOptions, Reminder, StoredRecord } from './store.js';
+import type { ActorStore, EntryChanges, PersistOptions, Reminder, StoredRecord } from './store.js';
 import {
   checkKey,
   checkOwner,
@@ -24,6 +24,8 @@ type PendingWrite = () => void;
 
 export class MemoryStore implements ActorStore {
   private readonly records = new Map<string, StoredRecord>();
+  /** Each record's entries by id (absent when it has none). */
+  private readonly entryMaps = new Map<string, Map<string, unknown>>();
   private readonly epochs = new Map<number, { readonly epoch: number; readonly owner: string }>();
   /** Reminders by `key\u0000name` (NUL cannot occur in either). */
   private readonly reminderMap = new Map<string, Reminder>();
@@ -41,8 +43,10 @@ export class MemoryStore implements ActorStore {
     const invalid = this.closedError() ?? checkPersist(key, record, options);
     if (invalid !== undefined) return Promise.resolve(err(invalid));
     let copy: StoredRecord;
+    let changes: EntryChanges | undefined;
     try {
       copy = structuredClone(record);
+      changes = options.entries === undefined ? undefined : structuredClone(options.entries);
     } catch (caught) {
       return Promise.resolve(err(StoreBadInput(`record.state cannot be stored: ${String(caught)}`)));
     }
@@ -54,8 +58,27 @@ export class MemoryStore implements ActorStore {
         return err(StoreConflict(`${key} is at revision ${stored}, not ${options.expectedRevision}`, { key, stored }));
       }
       this.records.set(key, copy);
+      if (changes !== undefined) this.applyEntries(key, changes);
       return ok(undefined);
     });
+  }
+
+  loadEntries(key: string): Array<[string, unknown]> {
+    this.throwIfUnusable(checkKey(key));
+    const entries = this.entryMaps.get(key);
+    if (entries === undefined) return [];
+    return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, value]) => [id, structuredClone(value)]);
+  }
+
+  private applyEntries(key: string, changes: EntryChanges): void {
+    let entries = this.entryMaps.get(key);
+    if (entries === undefined) {
+      entries = new Map();
+      this.entryMaps.set(key, entries);
+    }
+    for (const [id, value] of changes.put ?? []) entries.set(id, value);
+    for (const id of changes.remove ?? []) entries.delete(id);
+    if (entries.size === 0) this.entryMaps.delete(key);
   }
 
   remove(key: string, options: { readonly shard: number; readonly epoch: number }): Promise<Result<void>> {
@@ -65,6 +88,7 @@ export class MemoryStore implements ActorStore {
       const fenced = this.fencedError(options.shard, options.epoch);
       if (fenced !== undefined) return err(fenced);
       this.records.delete(key);
+      this.entryMaps.delete(key);
       return ok(undefined);
     });
   }

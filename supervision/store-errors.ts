@@ -80,6 +80,29 @@ export function checkPersist(key: unknown, record: unknown, options: unknown): E
   for (const sender in dedup) {
     if (!isNonNegativeInteger(dedup[sender])) return StoreBadInput(`record.dedup[${sender}] must be a non-negative integer`);
   }
+  return checkEntries((options as Partial<PersistOptions>).entries);
+}
+
+/** Entry ids are non-empty text without NUL (it bounds a record's range of entries). */
+function checkEntries(entries: unknown): ErrorValue | undefined {
+  if (entries === undefined) return undefined;
+  if (typeof entries !== 'object' || entries === null) return StoreBadInput('entries must be an object of changes');
+  const { put, remove } = entries as { put?: unknown; remove?: unknown };
+  const ids: unknown[] = [];
+  if (put !== undefined) {
+    if (!Array.isArray(put)) return StoreBadInput('entries.put must be an array of [id, value]');
+    for (const pair of put as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2 || pair[1] === undefined) return StoreBadInput('entries.put must be an array of [id, value]');
+      ids.push(pair[0]);
+    }
+  }
+  if (remove !== undefined) {
+    if (!Array.isArray(remove)) return StoreBadInput('entries.remove must be an array of ids');
+    ids.push(...(remove as unknown[]));
+  }
+  for (const id of ids) {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 512 || id.includes('\u0000')) return StoreBadInput(`entry ids must be 1-512 characters without NUL, got ${JSON.stringify(String(id).slice(0, 64))}`);
+  }
   return undefined;
 }
 

@@ -14,6 +14,21 @@ export interface StoredRecord<S = unknown> {
   /** The shard epoch under which this record was written. */
   readonly epoch: number;
   readonly dedup: DedupMarks;
+  /**
+   * Every entry of the record, kept here only for a store without loadEntries (an actor with
+   * entries then writes them all each time); a store with loadEntries keeps one key per entry.
+   */
+  readonly entries?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Changes to a record's entries: sub-records under its key, one store key each, written in the
+ * same transaction as the record (same fence, same revision check), so a write costs the size of
+ * what changed, not of everything the actor holds.
+ */
+export interface EntryChanges<E = unknown> {
+  readonly put?: ReadonlyArray<readonly [id: string, value: E]>;
+  readonly remove?: readonly string[];
 }
 
 /** A durable reminder (Orleans' sense): survives restarts and wakes a passivated actor. */
@@ -31,11 +46,18 @@ export interface PersistOptions {
   readonly shard: number;
   /** The revision the writer believes is stored (0 when none): a mismatch is a CONFLICT. */
   readonly expectedRevision: number;
+  /** Entry changes written with the record (a store with loadEntries only). */
+  readonly entries?: EntryChanges;
 }
 
 export interface ActorStore {
   /** The last committed record, read synchronously (LMDB reads are memory-mapped). */
   load<S>(key: string): StoredRecord<S> | undefined;
+  /**
+   * Every committed entry of the record, by id (optional: a store without it keeps entries in
+   * the record, see StoredRecord.entries). remove() deletes them with the record.
+   */
+  loadEntries?(key: string): Array<[string, unknown]>;
   /**
    * Writes the record; resolves when committed (grouped with other writes, never one commit per
    * call), or with STORE_FENCED when record.epoch is older than the shard's epoch, or

@@ -4,6 +4,7 @@
 import type { Clock } from '../transports/clock.js';
 import type { Result } from '../transports/errors.js';
 import type { Refusal } from './refusal.js';
+import type { EntryChanges } from './store.js';
 
 /** Every message is a discriminated union member with a string `type`. */
 export interface Message {
@@ -63,7 +64,7 @@ export interface ReminderOptions {
   readonly periodMs?: number;
 }
 
-export interface GrainContext<S, M extends Message> extends BaseContext<S, M> {
+export interface GrainContext<S, M extends Message, E = unknown> extends BaseContext<S, M> {
   readonly kind: string;
   readonly id: string;
   /** The store key and envelope address, `kind/id`. */
@@ -71,11 +72,18 @@ export interface GrainContext<S, M extends Message> extends BaseContext<S, M> {
   /** Revision of the last persisted state (0 before the first persist). */
   readonly revision: number;
   /**
-   * Writes state, revision, shard epoch and de-duplication marks in one store call. Rejects
-   * (and so crashes the actor, sending the failure to its supervisor) when the store refuses
-   * it: STORE_FENCED, STORE_CONFLICT, ... The reply waits for every persist the handler started.
+   * The actor's entries (a kind with `entries: true`): loaded at activation, changed by persist;
+   * empty for other kinds.
    */
-  persist(next: S): Promise<void>;
+  readonly entries: ReadonlyMap<string, E>;
+  /**
+   * Writes state, revision, shard epoch, de-duplication marks and entry changes in one store
+   * call. `state` and `entries` show the change at once; the promise resolves once it is
+   * durable, and rejects (crashing the actor) when the store refuses it: STORE_FENCED,
+   * STORE_CONFLICT, ... A handler need not await it: its reply, and every later reply, waits
+   * until it is durable, while the actor handles its next messages meanwhile.
+   */
+  persist(next: S, entries?: EntryChanges<E>): Promise<void>;
   /** A timer of this activation: cancelled by passivation, restart or stop. Calls onTimer. */
   setTimer(name: string, delayMs: number, options?: TimerOptions): void;
   cancelTimer(name: string): void;
@@ -120,17 +128,22 @@ export interface ActorDefinition<S, M extends Message, R = unknown> {
 }
 
 /** A virtual actor kind (an Orleans grain class): always addressable, activated on demand. */
-export interface KindDefinition<S, M extends Message, R = unknown> {
+export interface KindDefinition<S, M extends Message, R = unknown, E = unknown> {
   readonly name: string;
   readonly messageTypes: MessageTypes<M>;
   /** The state of an actor that was never persisted (a function is called with the id). */
   readonly initialState: S | ((id: string) => S);
+  /**
+   * The actor keeps keyed entries beside its state (ctx.entries), stored one key each, so that
+   * a write costs what changed rather than everything held (default false).
+   */
+  readonly entries?: boolean;
   /** Returns the reply, or refuse(error) to answer an error without crashing; a throw is a crash. */
-  handle(ctx: GrainContext<S, M>, msg: M): R | Refusal | Promise<R | Refusal>;
+  handle(ctx: GrainContext<S, M, E>, msg: M): R | Refusal | Promise<R | Refusal>;
   /** Runs after the state is loaded, before any message; messages wait for it. */
-  onActivate?(ctx: GrainContext<S, M>): void | Promise<void>;
-  onTimer?(ctx: GrainContext<S, M>, name: string): void | Promise<void>;
-  onReminder?(ctx: GrainContext<S, M>, name: string): void | Promise<void>;
+  onActivate?(ctx: GrainContext<S, M, E>): void | Promise<void>;
+  onTimer?(ctx: GrainContext<S, M, E>, name: string): void | Promise<void>;
+  onReminder?(ctx: GrainContext<S, M, E>, name: string): void | Promise<void>;
   /** Passivate after this long without a message (default: the system's idleAfterMs). */
   readonly idleAfterMs?: number;
   /** Restart budget and backoff of each actor of this kind (default: the system's). */
@@ -139,7 +152,7 @@ export interface KindDefinition<S, M extends Message, R = unknown> {
 
 /** Identity helpers that let TypeScript infer S, M and R from an object literal. */
 export const defineActor = <S, M extends Message, R>(def: ActorDefinition<S, M, R>): ActorDefinition<S, M, R> => def;
-export const defineKind = <S, M extends Message, R>(def: KindDefinition<S, M, R>): KindDefinition<S, M, R> => def;
+export const defineKind = <S, M extends Message, R, E = unknown>(def: KindDefinition<S, M, R, E>): KindDefinition<S, M, R, E> => def;
 
 /** A supervisor's public face: it spawns, in order, the children it supervises. */
 export interface SupervisorRef {

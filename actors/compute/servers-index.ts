@@ -1,6 +1,7 @@
 // The servers of one project, `servers/<projectId>`: a summary per server, kept by the server
 // actors themselves (they put after every persisted change, and remove once DELETED), so that a
 // listing (Nova's GET /servers) is one ask instead of one per server. Newest first, as in Nova.
+// Each summary is one store entry, so a put writes one summary, not the whole project's list.
 import { Type, type Static } from '@sinclair/typebox';
 import { compileCheck } from '../schema-check.js';
 import { defineKind, refuse, type KindDefinition } from '../../supervision/index.js';
@@ -47,13 +48,14 @@ export const ServersIndexMessage = Type.Union([
 ]);
 export type ServersIndexMessage = Static<typeof ServersIndexMessage>;
 
+/** The summaries are the actor's entries (by server id); the state only counts them. */
 export interface ServersIndexState {
-  readonly servers: Readonly<Record<string, ServerSummary>>;
+  readonly count: number;
 }
 
 export type ServersIndexReply = { readonly servers: readonly ServerSummary[] } | { readonly done: true };
 
-export type ServersIndexKind = KindDefinition<ServersIndexState, ServersIndexMessage, ServersIndexReply>;
+export type ServersIndexKind = KindDefinition<ServersIndexState, ServersIndexMessage, ServersIndexReply, ServerSummary>;
 
 const invalid = compileCheck(ServersIndexMessage);
 
@@ -63,10 +65,11 @@ function newestFirst(a: ServerSummary, b: ServerSummary): number {
 }
 
 export function createServersIndexKind(): ServersIndexKind {
-  return defineKind<ServersIndexState, ServersIndexMessage, ServersIndexReply>({
+  return defineKind<ServersIndexState, ServersIndexMessage, ServersIndexReply, ServerSummary>({
     name: SERVERS_KIND,
     messageTypes: { put: true, remove: true, list: true },
-    initialState: { servers: {} },
+    initialState: { count: 0 },
+    entries: true,
     handle(ctx, msg) {
       const bad = invalid(msg);
       if (bad !== undefined) return refuse(bad);
@@ -75,23 +78,22 @@ export function createServersIndexKind(): ServersIndexKind {
         case 'put': {
           const denied = mustBeSystem(msg.caller);
           if (denied !== undefined) return refuse(denied);
-          const known = ctx.state.servers[msg.server.id];
+          const known = ctx.entries.get(msg.server.id);
           if (known !== undefined && known.revision >= msg.server.revision) return { done: true };
-          void ctx.persist({ servers: { ...ctx.state.servers, [msg.server.id]: msg.server } });
+          void ctx.persist({ count: ctx.entries.size + (known === undefined ? 1 : 0) }, { put: [[msg.server.id, msg.server]] });
           return { done: true };
         }
         case 'remove': {
           const denied = mustBeSystem(msg.caller);
           if (denied !== undefined) return refuse(denied);
-          if (ctx.state.servers[msg.id] === undefined) return { done: true };
-          const { [msg.id]: _gone, ...rest } = ctx.state.servers;
-          void ctx.persist({ servers: rest });
+          if (!ctx.entries.has(msg.id)) return { done: true };
+          void ctx.persist({ count: ctx.entries.size - 1 }, { remove: [msg.id] });
           return { done: true };
         }
         case 'list': {
           const denied = mayRead(msg.caller, projectId);
           if (denied !== undefined) return refuse(denied);
-          let all = Object.values(ctx.state.servers).sort(newestFirst);
+          let all = [...ctx.entries.values()].sort(newestFirst);
           if (msg.status !== undefined) all = all.filter((s) => s.status === msg.status);
           if (msg.name !== undefined) {
             const part = msg.name;

@@ -53,6 +53,7 @@ class DyingStore {
     const never = new Promise<never>(() => undefined);
     return {
       load: (key) => inner.load(key),
+      loadEntries: (key) => inner.loadEntries(key),
       persist: (key, record, options) => (this.dies() ? never : inner.persist(key, record, options)),
       remove: (key, options) => (this.dies() ? never : inner.remove(key, options)),
       shardEpoch: (shard) => inner.shardEpoch(shard),
