@@ -4,7 +4,7 @@
 // not awaited: the runtime holds each reply until its write is durable, while the next request
 // is already checked against the books that include it.
 import { messageChecker } from '../schema-check.js';
-import { defineKind, refuse, type KindDefinition, type Refusal } from '../../supervision/index.js';
+import { defineKind, refuse, type GrainContext, type KindDefinition, type Refusal } from '../../supervision/index.js';
 import { BadRequest } from '../../transports/errors.js';
 import { mayRead, mayWrite, mustBeAdmin, type Caller } from '../identity/caller.js';
 import { QuotaAllocationConflict, QuotaAllocationNotFound, QuotaExceeded, QuotaLimitBelowUsage } from './errors.js';
@@ -12,6 +12,8 @@ import {
   allocationOf,
   allocationView,
   committed,
+  type Allocation,
+  type Booking,
   DEFAULT_LIMITS,
   EMPTY_QUOTA,
   nonZero,
@@ -38,13 +40,23 @@ export interface QuotaKindOptions {
 // Each body is checked against the schema of its own type, so the error names the bad field.
 const invalid = messageChecker(QuotaMessage);
 
-export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<QuotaState, QuotaMessage, QuotaReply> {
+type QuotaContext = GrainContext<QuotaState, QuotaMessage, Allocation>;
+
+/** Writes a booking: the totals and the one allocation it changed. Not awaited (see above). */
+function book(ctx: QuotaContext, booking: Booking): Allocation {
+  const { state, allocation } = booking;
+  void ctx.persist(state, booking.removed ? { remove: [allocation.id] } : { put: [[allocation.id, allocation]] });
+  return allocation;
+}
+
+export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<QuotaState, QuotaMessage, QuotaReply, Allocation> {
   const defaults: Readonly<Record<string, number>> = { ...DEFAULT_LIMITS, ...options.defaults };
   const keepReleased = options.keepReleased ?? 256;
-  return defineKind<QuotaState, QuotaMessage, QuotaReply>({
+  return defineKind<QuotaState, QuotaMessage, QuotaReply, Allocation>({
     name: QUOTA_KIND,
     messageTypes: { reserve: true, commit: true, release: true, show: true, setLimits: true },
     initialState: EMPTY_QUOTA,
+    entries: true,
     handle(ctx, msg): QuotaReply | Refusal {
       const bad = invalid(msg);
       if (bad !== undefined) return refuse(bad);
@@ -56,7 +68,7 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
           const denied = mayWrite(caller, projectId);
           if (denied !== undefined) return refuse(denied);
           const deltas = nonZero(msg.deltas);
-          const held = allocationOf(state, msg.allocationId);
+          const held = allocationOf(ctx.entries, msg.allocationId);
           if (held !== undefined) {
             // The same request again (a retry, a resumed workflow): answer what it got.
             if (sameDeltas(held.deltas, deltas)) return allocationView(held);
@@ -70,14 +82,12 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
             const first = overs[0]!;
             return refuse(QuotaExceeded(overMessage(overs), { ...first, overs }));
           }
-          const next = reserved(state, msg.allocationId, deltas, ctx.clock.now());
-          void ctx.persist(next);
-          return allocationView(allocationOf(next, msg.allocationId)!);
+          return allocationView(book(ctx, reserved(state, msg.allocationId, deltas, ctx.clock.now())));
         }
         case 'commit': {
           const denied = mayWrite(caller, projectId);
           if (denied !== undefined) return refuse(denied);
-          const held = allocationOf(state, msg.allocationId);
+          const held = allocationOf(ctx.entries, msg.allocationId);
           if (held === undefined) {
             if (state.released.includes(msg.allocationId)) {
               return refuse(QuotaAllocationConflict(`allocation ${msg.allocationId} was released and cannot be committed`, { allocationId: msg.allocationId }));
@@ -85,16 +95,14 @@ export function createQuotaKind(options: QuotaKindOptions = {}): KindDefinition<
             return refuse(QuotaAllocationNotFound(`no allocation ${msg.allocationId} in project ${projectId}`, { allocationId: msg.allocationId }));
           }
           if (held.state === 'committed') return allocationView(held);
-          const next = committed(state, held);
-          void ctx.persist(next);
-          return allocationView(allocationOf(next, msg.allocationId)!);
+          return allocationView(book(ctx, committed(state, held)));
         }
         case 'release': {
           const denied = mayWrite(caller, projectId);
           if (denied !== undefined) return refuse(denied);
-          const held = allocationOf(state, msg.allocationId);
+          const held = allocationOf(ctx.entries, msg.allocationId);
           if (held === undefined) return { allocationId: msg.allocationId, released: false };
-          void ctx.persist(releasedFrom(state, held, keepReleased));
+          book(ctx, releasedFrom(state, held, keepReleased));
           return { allocationId: msg.allocationId, released: true };
         }
         case 'show': {

@@ -1,5 +1,6 @@
-// The books of one project's quota, as pure functions over a plain state value: limits set by
-// the admin, totals in use (committed) and reserved, and the allocations that hold them. The
+// The books of one project's quota, as pure functions over plain values: limits set by the
+// admin, totals in use (committed) and reserved, and the allocations that hold them (the actor's
+// entries, one store key each, so a boot writes its own allocation, not the project's list). The
 // actor runs one message at a time, so checking and booking here cannot interleave.
 import type { AllocationState, AllocationView, QuotaView } from './quota-messages.js';
 
@@ -21,16 +22,21 @@ export interface QuotaState {
   readonly limits: Readonly<Record<string, number>>;
   readonly inUse: Readonly<Record<string, number>>;
   readonly reserved: Readonly<Record<string, number>>;
-  /**
-   * An array, not a record keyed by id: the store shares the key lists of records as
-   * structures, and one keyed by ids would use up a slot per distinct set of ids.
-   */
-  readonly allocations: readonly Allocation[];
   /** Ids released lately, oldest first: a late reserve or commit of one of them is a conflict. */
   readonly released: readonly string[];
 }
 
-export const EMPTY_QUOTA: QuotaState = { limits: {}, inUse: {}, reserved: {}, allocations: [], released: [] };
+export const EMPTY_QUOTA: QuotaState = { limits: {}, inUse: {}, reserved: {}, released: [] };
+
+/** The allocations of a project by id (the quota actor's entries). */
+export type Allocations = ReadonlyMap<string, Allocation>;
+
+/** The next books and the change to one allocation (put, or removed when `removed` is set). */
+export interface Booking {
+  readonly state: QuotaState;
+  readonly allocation: Allocation;
+  readonly removed: boolean;
+}
 
 /** One resource a reservation would take over its limit. */
 export interface Over {
@@ -97,33 +103,27 @@ function add(totals: Readonly<Record<string, number>>, deltas: Readonly<Record<s
   return Object.fromEntries(next);
 }
 
-export function allocationOf(state: QuotaState, id: string): Allocation | undefined {
-  return state.allocations.find((a) => a.id === id);
+export function allocationOf(allocations: Allocations, id: string): Allocation | undefined {
+  return allocations.get(id);
 }
 
-function withAllocation(state: QuotaState, allocation: Allocation, present: boolean): readonly Allocation[] {
-  const rest = state.allocations.filter((a) => a.id !== allocation.id);
-  return present ? [...rest, allocation] : rest;
-}
-
-export function reserved(state: QuotaState, id: string, deltas: Readonly<Record<string, number>>, at: number): QuotaState {
+export function reserved(state: QuotaState, id: string, deltas: Readonly<Record<string, number>>, at: number): Booking {
   const allocation: Allocation = { id, deltas, state: 'reserved', at };
-  return { ...state, reserved: add(state.reserved, deltas, 1), allocations: withAllocation(state, allocation, true) };
+  return { state: { ...state, reserved: add(state.reserved, deltas, 1) }, allocation, removed: false };
 }
 
-export function committed(state: QuotaState, allocation: Allocation): QuotaState {
+export function committed(state: QuotaState, allocation: Allocation): Booking {
   return {
-    ...state,
-    reserved: add(state.reserved, allocation.deltas, -1),
-    inUse: add(state.inUse, allocation.deltas, 1),
-    allocations: withAllocation(state, { ...allocation, state: 'committed' }, true),
+    state: { ...state, reserved: add(state.reserved, allocation.deltas, -1), inUse: add(state.inUse, allocation.deltas, 1) },
+    allocation: { ...allocation, state: 'committed' },
+    removed: false,
   };
 }
 
-export function releasedFrom(state: QuotaState, allocation: Allocation, keepReleased: number): QuotaState {
+export function releasedFrom(state: QuotaState, allocation: Allocation, keepReleased: number): Booking {
   const books = allocation.state === 'reserved' ? { reserved: add(state.reserved, allocation.deltas, -1) } : { inUse: add(state.inUse, allocation.deltas, -1) };
   const released = [...state.released, allocation.id];
-  return { ...state, ...books, allocations: withAllocation(state, allocation, false), released: released.slice(Math.max(0, released.length - keepReleased)) };
+  return { state: { ...state, ...books, released: released.slice(Math.max(0, released.length - keepReleased)) }, allocation, removed: true };
 }
 
 export function allocationView(allocation: Allocation): AllocationView {
