@@ -1,7 +1,9 @@
 // MQTT CONNECT with a token (username `token`, password the token) on the embedded broker: the
-// token's project and roles become the connection's grants (transports/acl.ts): admin and
-// member are `client`s of the project, reader an `observer`. Unscoped and domain-scoped tokens
-// have no project and are refused. The principal is named by user and project, never the token.
+// token's project and roles become the connection's grants (transports/acl.ts): every role on
+// the project (admin, member, reader) is a `client` of it, so a reader sends its read requests
+// (list, show) like anyone, and the actors refuse its changes (FORBIDDEN, caller.ts mayWrite)
+// as they do on every face. Unscoped and domain-scoped tokens have no project and are refused.
+// The principal is named by user and project, never the token.
 import type { Authenticator, Principal } from '../../transports/broker-security.js';
 import { grantsFor } from '../../transports/acl.js';
 import { Forbidden, isErrorValue, Unauthorized, type ErrorValue } from '../../transports/errors.js';
@@ -20,9 +22,9 @@ export function tokenAuthenticator(verify: TokenVerifier): Authenticator {
       const caller = verified.value;
       if (caller === undefined) return Unauthorized('a token is required');
       if (caller.projectId === null) return Forbidden('MQTT needs a project-scoped token');
-      const role = caller.roles.includes('admin') || caller.roles.includes('member') ? 'client' : caller.roles.includes('reader') ? 'observer' : undefined;
-      if (role === undefined) return Forbidden('the token carries no role on its project');
-      const grants = grantsFor({ role, projectId: caller.projectId }, clientId);
+      // The broker decides where a request may go; what it may do is the actor's rule, by role.
+      if (caller.roles.length === 0) return Forbidden('the token carries no role on its project');
+      const grants = grantsFor({ role: 'client', projectId: caller.projectId }, clientId);
       if (isErrorValue(grants)) return grants;
       return { id: `${caller.userName}@${caller.projectId}`, ...grants };
     },

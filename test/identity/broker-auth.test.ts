@@ -1,7 +1,7 @@
 // MQTT clients log in with a token (username `token`, password the token) on the embedded broker
 // through real mqtt.js connections: a member's token connects as a client of its project (it
-// may publish requests, read its project's events and not another's), a reader's as an
-// observer; wrong, expired and revoked tokens are refused (CONNACK 4), unscoped ones too
+// may publish requests, read its project's events and not another's), a reader's too (the
+// actors refuse its changes: test/sdk/isolation.test.ts); wrong, expired and revoked tokens are refused (CONNACK 4), unscoped ones too
 // (CONNACK 5), and the principal is named without the token.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,13 +58,13 @@ test('a member’s token connects as a client of its project: requests out, its 
   await assert.rejects(raw.subscribeAsync(`cumulo/events/${b}/#`), (e: Error & { packet?: { granted?: number[] } }) => e.packet?.granted?.[0] === 128);
 });
 
-test('a reader’s token connects as an observer: it reads its project’s events and publishes nothing', async (t) => {
+test('a reader’s token connects as a client of its project: its requests reach the actors, which judge them', async (t) => {
   const { f, broker, a } = await setUp(t);
   const login = unwrap(await f.login({ userName: 'reader-a', password: 'pw-r' }));
   assert.equal(await connectWith(t, broker.url, 'cli-reader', login.token), 'ok');
   assert.deepEqual(broker.principal('cli-reader'), {
     id: `reader-a@${a}`,
-    publish: [],
+    publish: ['cumulo/mbox/+'],
     subscribe: ['cumulo/reply/cli-reader', `cumulo/events/${a}/#`],
   });
 });

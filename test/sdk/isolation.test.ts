@@ -1,9 +1,9 @@
 // Projects are isolated through the SDK. Over MQTT (Cloud.connect to a Fabric on the embedded
 // broker), the admin makes projects A and B with a member each through the identity client;
 // B's member can neither see nor change A's server (404, as Nova), nor list A's servers (403);
-// members manage no flavors, hosts or quotas (403). A reader of A, in process (Cloud.attach),
-// sees A's servers and changes nothing (403); over MQTT a reader is an observer whose requests
-// the broker does not take at all. Revoked tokens stop working.
+// members manage no flavors, hosts or quotas (403). A reader of A, in process (Cloud.attach)
+// and over MQTT (Cloud.connect: the broker takes its requests to mailboxes), sees A's servers
+// and changes nothing (403 from the actors). Revoked tokens stop working.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cloud, Fabric, FabricError, type Login } from '../../sdk/index.js';
@@ -80,7 +80,7 @@ test('over MQTT, project B can neither see nor change A’s servers; members man
   await assert.rejects(bob.identity.validateToken(issued.token), is('NOT_FOUND'));
 });
 
-test('a reader sees its project and changes nothing (in process); over MQTT the broker takes no request of a reader', async (t) => {
+test('a reader sees its project and changes nothing, in process and over MQTT', async (t) => {
   const fabric = await Fabric.start({ transport: 'inproc', hosts: 1, apiPort: null, passwordCost: 1024 });
   t.after(() => fabric.stop());
   const admin = await Cloud.attach(fabric);
@@ -110,12 +110,24 @@ test('a reader sees its project and changes nothing (in process); over MQTT the 
   assert.equal(admin.fabric, fabric);
   assert.equal(rita.mqttUrl, undefined);
 
-  // Over MQTT a reader is an observer (docs/mqtt-security.md): it may only hear events, so even
-  // the login request is not taken and the connection times out.
+  // Over MQTT the same: a reader logs in (password or token), reads, and the actors refuse its
+  // changes; the broker still keeps it to its own project's events.
   const broker = await Fabric.start({ transport: 'mqtt', hosts: 1, apiPort: null, passwordCost: 1024 });
   t.after(() => broker.stop());
   const root = await Cloud.attach(broker);
   t.after(() => root.stop());
+  const aliceOverMqtt = await Cloud.attach(broker, await makeProjectUser(root, 'A', 'alice', 'member'));
+  t.after(() => aliceOverMqtt.stop());
   const login = await makeProjectUser(root, 'A', 'rita', 'reader');
-  await assert.rejects(Cloud.connect({ url: broker.mqttUrl!, ...login, timeoutMs: 500 }), is('TIMEOUT'));
+  const remote = await Cloud.connect({ url: broker.mqttUrl!, ...login });
+  t.after(() => remote.stop());
+  assert.deepEqual(remote.caller.roles, ['reader']);
+  const hers = await aliceOverMqtt.compute.createServer({ name: 'a-2', flavorId: 'm1.tiny' });
+  assert.equal((await remote.compute.waitForServer(hers.id, { timeoutMs: 5000 })).status, 'ACTIVE');
+  assert.deepEqual((await remote.compute.servers()).map((s) => s.id), [hers.id]);
+  assert.equal((await remote.compute.flavors()).length, 5);
+  await assert.rejects(remote.compute.createServer({ name: 'r-2', flavorId: 'm1.tiny' }), is('FORBIDDEN'));
+  await assert.rejects(remote.compute.deleteServer(hers.id), is('FORBIDDEN'));
+  await assert.rejects(remote.compute.servers({ projectId: root.caller.projectId! }), is('FORBIDDEN'));
+  assert.equal((await aliceOverMqtt.compute.getServer(hers.id)).status, 'ACTIVE');
 });

@@ -3,7 +3,8 @@
 // logs in with its password, gets a token by an `authenticate` request, boots a server with
 // the token (MQTT username `token`) and sees its events BUILD → ACTIVE; without a token (an
 // anonymous connection, or an envelope without one) it is refused, and another project's token
-// can neither hear the project's events nor see or delete its server.
+// can neither hear the project's events nor see or delete its server; a reader's token lists and
+// shows A's servers and is refused (FORBIDDEN) when it creates or deletes one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -173,6 +174,33 @@ test('mosquitto_pub/mosquitto_sub boot a server with a token and see its events;
   // Bob's token cannot read A's reply topic either: a reply goes to the client id it names.
   const stolen = sub(bobLogin, 'bob-2', ['cumulo/reply/alice-1']);
   assert.deepEqual(await stolen.granted, [128]);
+
+  // 5. A reader of A: it logs in by password like anyone, reads (list, show), and the actors
+  // refuse its changes (FORBIDDEN).
+  const reader = await admin.identity.createUser({ name: 'rita', password: 'rita-pw' });
+  await admin.identity.assignProjectRoleToUser(projects.A!, reader.id, 'reader');
+  const ritaPw = ['-u', 'rita@A', '-P', 'rita-pw'];
+  const ritaLogin = sub(ritaPw, 'rita-login', ['cumulo/reply/rita-login']);
+  assert.deepEqual(await ritaLogin.granted, [1]);
+  const ritaAuth = request('identity', 'default', 'authenticate', 'rita-login', null, { userName: 'rita', password: 'rita-pw', projectName: 'A' });
+  assert.equal((await publish(port, ritaPw, 'rita-login-pub', ritaAuth.topic, ritaAuth.message)).code, 0);
+  const ritaToken = ((replyBody(await ritaLogin.find((l) => l.payload.corr === ritaAuth.corr)).body as { token: string }).token);
+  const ritaWith = ['-u', 'token', '-P', ritaToken];
+  const rita = sub(ritaWith, 'rita-1', ['cumulo/reply/rita-1', `cumulo/events/${projects.A}/#`]);
+  assert.deepEqual(await rita.granted, [1, 1]);
+  const asks = [
+    { r: request('servers', projects.A!, 'list', 'rita-1', ritaToken, {}), want: 'ok' },
+    { r: request('instance', serverId, 'show', 'rita-1', ritaToken, {}), want: 'ok' },
+    { r: request('instance', randomUUID(), 'create', 'rita-1', ritaToken, { name: 'rita-1', flavorId: 'm1.tiny' }), want: 'FORBIDDEN' },
+    { r: request('instance', serverId, 'delete', 'rita-1', ritaToken, {}), want: 'FORBIDDEN' },
+  ];
+  for (const { r, want } of asks) {
+    assert.equal((await publish(port, ritaWith, 'rita-1-pub', r.topic, r.message)).code, 0);
+    const answer = replyBody(await rita.find((l) => l.payload.corr === r.corr));
+    assert.equal(answer.type === 'ok' ? 'ok' : (answer.error as { code: string }).code, want, `${r.topic}: ${JSON.stringify(answer)}`);
+  }
+  const listed = replyBody(await rita.find((l) => l.payload.corr === asks[0]!.r.corr)).body as { servers?: Array<{ id: string }> } | Array<{ id: string }>;
+  assert.ok(JSON.stringify(listed).includes(serverId), 'the reader’s list shows A’s server');
 
   const seen = await admin.compute.getServer(serverId);
   assert.equal(seen.status, 'ACTIVE');
