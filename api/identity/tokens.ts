@@ -1,5 +1,6 @@
 // Keystone v3 "Authentication and token management": POST /v3/auth/tokens (password and token
-// methods; project, domain or no scope) answering 201 with X-Subject-Token; GET, HEAD and DELETE
+// methods, the token method rescoping to another project or the domain; project, domain or no
+// scope) answering 201 with X-Subject-Token; GET, HEAD and DELETE
 // of a token named by X-Subject-Token; and the scoping helpers /v3/auth/projects, /domains,
 // /catalog. Each step is a message to identity/<domain> or token/<sha256 of the token>.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -40,7 +41,7 @@ function scopeFields(scope: AuthBody['auth']['scope']): Record<string, unknown> 
   return fail(Unauthorized('system-scoped tokens are not supported; scope to a project or the domain'));
 }
 
-/** Whether an existing token already has the scope asked for (the token method cannot rescope). */
+/** Whether an existing token already has the scope asked for (then it is answered as it is). */
 function sameScope(record: TokenRecordView, scope: AuthBody['auth']['scope'], projectName: string | null): boolean {
   if (scope === undefined) return true;
   if (scope === 'unscoped') return record.projectId === null && !record.domainScoped;
@@ -90,10 +91,13 @@ async function issue(req: FastifyRequest<{ Body: AuthBody; Querystring: TokenQue
     if (token === undefined) fail(BadRequest('Expecting to find token in identity'));
     const described = await req.server.actors.ask<TokenRecordView>(TOKEN_KIND, hashToken(token), 'describe', {}, token);
     if (!described.ok) fail(authFailure(described.error));
-    if (!sameScope(described.value, scope, await projectNameOf(req, described.value, token))) {
-      fail(Unauthorized('a token can be exchanged only for one of the same scope; log in with a password for another scope'));
-    }
-    return answerToken(req, reply, token, ['token'], 201);
+    if (sameScope(described.value, scope, await projectNameOf(req, described.value, token))) return answerToken(req, reply, token, ['token'], 201);
+    // Rescoping: a new token of the same user on the scope asked for (a project it holds a role
+    // on, or the domain), expiring with the presented one; identity/<d> judges it by that token.
+    if (scope === 'unscoped') fail(Unauthorized('a scoped token cannot be exchanged for an unscoped one'));
+    const rescoped = await req.server.actors.ask<AuthResult>(IDENTITY_KIND, described.value.domainId, 'rescope', scopeFields(scope), token);
+    if (!rescoped.ok) fail(authFailure(rescoped.error));
+    return answerToken(req, reply, rescoped.value.token, ['token'], 201);
   }
   return fail(Unauthorized('Attempted to authenticate with an unsupported method.'));
 }

@@ -1,6 +1,6 @@
 // The real clients against a real `cumulo up` on loopback: Debian's `openstack` command line
 // (python3-openstackclient 6.0) runs the whole workflow with the OS_* variables of the data dir's
-// openrc, and openstacksdk runs it from a Python script with the data dir's clouds.yaml. Each
+// openrc (and rescopes a token with token auth), and openstacksdk runs it from a Python script with the data dir's clouds.yaml. Each
 // command must exit 0 and print what the fabric holds. One fabric for both; ~1-2 s per command.
 /* eslint-disable @typescript-eslint/no-unsafe-return -- the CLI's JSON output is read field by field */
 import { test, before, after } from 'node:test';
@@ -103,6 +103,18 @@ test('the openstack command line: token, flavors, key pairs, images, a server th
   assert.deepEqual(hypervisors.map((h) => h['Hypervisor Hostname']), ['host-1', 'host-2', 'host-3']);
   const services = await openstackJson('compute', 'service', 'list');
   assert.deepEqual(services.map((s) => [s.Binary, s.Host, s.State]), [['nova-compute', 'host-1', 'up'], ['nova-compute', 'host-2', 'up'], ['nova-compute', 'host-3', 'up']]);
+});
+
+test('the openstack command line rescopes a token (token auth, another project the user holds a role on)', async () => {
+  const token = (await openstackJson('token', 'issue')).id as string;
+  const other = (await openstackJson('project', 'create', 'cli-other')).id as string;
+  await openstack('role', 'add', '--user', 'admin', '--project', 'cli-other', 'member');
+  // keystoneauth's token plugin: POST /v3/auth/tokens with methods ["token"] and the new scope.
+  const tokenEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !['OS_USERNAME', 'OS_PASSWORD', 'OS_USER_DOMAIN_NAME'].includes(k)));
+  const { stdout } = await run('openstack', ['--os-auth-type', 'token', '--os-token', token, '--os-project-name', 'cli-other', 'token', 'issue', '-f', 'json'], { env: tokenEnv, timeout: 90_000 });
+  const rescoped = JSON.parse(stdout) as { id: string; project_id: string };
+  assert.equal(rescoped.project_id, other);
+  assert.notEqual(rescoped.id, token);
 });
 
 test('openstacksdk from a Python script with clouds.yaml: the same workflow', async () => {

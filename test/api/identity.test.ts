@@ -119,7 +119,7 @@ test('GET/HEAD validate, DELETE revokes (then 404), and a revoked token is refus
   }
 });
 
-test('token method: the same token for the same scope; another scope needs a password', async (t) => {
+test('token method: the same token for the same scope; a new one for another scope the user holds a role on (rescoping)', async (t) => {
   const f = await startApiFixture(t);
   const same = await f.call('POST', '/identity/v3/auth/tokens', {
     token: null,
@@ -128,13 +128,37 @@ test('token method: the same token for the same scope; another scope needs a pas
   assert.equal(same.statusCode, 201);
   assert.equal(same.headers['x-subject-token'], f.admin);
   assert.deepEqual(json(same).token.methods, ['token']);
-  const other = await f.call('POST', '/identity/v3/auth/tokens', {
+  const domain = await f.call('POST', '/identity/v3/auth/tokens', {
     token: null,
     body: { auth: { identity: { methods: ['token'], token: { id: f.admin } }, scope: { domain: { id: 'default' } } } },
   });
-  assert.equal(other.statusCode, 401);
+  assert.equal(domain.statusCode, 201);
+  assert.notEqual(domain.headers['x-subject-token'], f.admin);
+  assert.deepEqual(json(domain).token.domain, { id: 'default', name: 'Default' });
+  assert.equal(json(domain).token.expires_at, json(same).token.expires_at, 'a rescoped token expires with the one it came from');
   const bogus = await f.call('POST', '/identity/v3/auth/tokens', { token: null, body: { auth: { identity: { methods: ['token'], token: { id: 'x'.repeat(43) } } } } });
   assert.equal(bogus.statusCode, 401);
+
+  // A member of two projects (reader on the second) moves between them with its token; a
+  // project it holds no role on, the domain (no role there) and an unscoped token are refused.
+  const demo = json(await f.call('POST', '/identity/v3/projects', { body: { project: { name: 'demo' } } })).project.id as string;
+  const other = json(await f.call('POST', '/identity/v3/projects', { body: { project: { name: 'other' } } })).project.id as string;
+  const user = json(await f.call('POST', '/identity/v3/users', { body: { user: { name: 'dana', password: 'dana-pw' } } })).user.id as string;
+  assert.equal((await f.call('PUT', `/identity/v3/projects/${demo}/users/${user}/roles/member`)).statusCode, 204);
+  assert.equal((await f.call('PUT', `/identity/v3/projects/${other}/users/${user}/roles/reader`)).statusCode, 204);
+  const dana = await f.login('dana', 'dana-pw', 'demo');
+  const rescope = (scope: unknown) => f.call('POST', '/identity/v3/auth/tokens', { token: null, body: { auth: { identity: { methods: ['token'], token: { id: dana } }, scope } } });
+  const moved = await rescope({ project: { name: 'other', domain: { name: 'Default' } } });
+  assert.equal(moved.statusCode, 201);
+  const token = json(moved).token;
+  assert.deepEqual([token.project.id, token.user.name, token.roles.map((r: { name: string }) => r.name).sort()], [other, 'dana', ['reader']]);
+  const rescoped = moved.headers['x-subject-token'] as string;
+  assert.equal((await f.call('GET', `/identity/v3/projects/${other}`, { token: rescoped })).statusCode, 200);
+  assert.equal((await rescope({ project: { id: demo } })).statusCode, 201);
+  const admin = json(await f.call('GET', '/identity/v3/projects?name=admin')).projects[0].id as string;
+  for (const scope of [{ project: { id: admin } }, { domain: { name: 'Default' } }, 'unscoped']) {
+    assert.equal((await rescope(scope)).statusCode, 401, JSON.stringify(scope));
+  }
 });
 
 test('projects, users, role assignments and /v3/auth/projects as admins and users see them', async (t) => {
