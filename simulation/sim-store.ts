@@ -4,7 +4,7 @@
 // for an empty one, ~60 µs for a host with its claims) would cost more than the simulated
 // actors' own work. Actors hand the store their state and change it only in the handler that
 // persists it next (a host's claims and heartbeat stamp change in place); load() copies.
-import { MemoryStore, StoreConflict, StoreFenced, type PersistOptions, type Reminder, type StoredRecord } from '../supervision/index.js';
+import { MemoryStore, StoreConflict, StoreFenced, type EntryChanges, type PersistOptions, type Reminder, type StoredRecord } from '../supervision/index.js';
 import { err, ok, type Result } from '../transports/errors.js';
 
 /** Writes per actor kind: records persisted or removed, reminders set or deleted. */
@@ -17,6 +17,8 @@ const kindOf = (key: string): string => key.slice(0, key.indexOf('/'));
 
 export class SimulationStore extends MemoryStore {
   private readonly held = new Map<string, StoredRecord>();
+  /** Each record's entries by id, held by reference like the records (absent when none). */
+  private readonly heldEntries = new Map<string, Map<string, unknown>>();
   /** Record writes waiting for the next group commit (a microtask), applied in call order. */
   private queuedWrites: Array<() => void> = [];
   /** Store writes per actor kind since the start. */
@@ -56,6 +58,13 @@ export class SimulationStore extends MemoryStore {
     return record === undefined ? undefined : (structuredClone(record) as StoredRecord<S>);
   }
 
+  override loadEntries(key: string): Array<[string, unknown]> {
+    const entries = this.heldEntries.get(key);
+    if (entries === undefined) return [];
+    // Sorted by id and copied, as the memory store gives them.
+    return [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, value]) => [id, structuredClone(value)]);
+  }
+
   override persist<S>(key: string, record: StoredRecord<S>, options: PersistOptions): Promise<Result<void>> {
     // No input checks: the runtime builds every record the simulated actors write.
     this.count(key, undefined);
@@ -65,6 +74,7 @@ export class SimulationStore extends MemoryStore {
       const stored = this.held.get(key)?.revision ?? 0;
       if (stored !== options.expectedRevision) return err(StoreConflict(`${key} is at revision ${stored}, not ${options.expectedRevision}`, { key, stored }));
       this.held.set(key, record);
+      if (options.entries !== undefined) this.applyHeldEntries(key, options.entries);
       return ok(undefined);
     });
   }
@@ -75,6 +85,7 @@ export class SimulationStore extends MemoryStore {
       const current = this.shardEpoch(options.shard);
       if (options.epoch < current) return err(StoreFenced(`shard ${options.shard} is at epoch ${current}; a write under epoch ${options.epoch} is refused`, { shard: options.shard, epoch: options.epoch, current }));
       this.held.delete(key);
+      this.heldEntries.delete(key);
       return ok(undefined);
     });
   }
@@ -92,6 +103,17 @@ export class SimulationStore extends MemoryStore {
   override async flushed(): Promise<void> {
     await super.flushed();
     if (this.queuedWrites.length > 0) await this.enqueueWrite(() => ok(undefined));
+  }
+
+  private applyHeldEntries(key: string, changes: EntryChanges): void {
+    let entries = this.heldEntries.get(key);
+    if (entries === undefined) {
+      entries = new Map();
+      this.heldEntries.set(key, entries);
+    }
+    for (const [id, value] of changes.put ?? []) entries.set(id, value);
+    for (const id of changes.remove ?? []) entries.delete(id);
+    if (entries.size === 0) this.heldEntries.delete(key);
   }
 
   private enqueueWrite<T>(apply: () => Result<T>): Promise<Result<T>> {
