@@ -3,8 +3,9 @@
 // through our WorkerPool on 2 threads, versus 2 bare workers answering postMessage with the same
 // payloads, each with one task in flight as Piscina runs them. Rounds alternate who goes first;
 // ratio = our time per task ÷ the bare time per task (median of rounds; the worse of the two
-// payloads). Goal: ratio <= 1.5.
-//   npx tsc -p . && node dist/bench/pool.js [tasks] [rounds]
+// payloads). Goal: ratio <= 1.5. CPU time of the whole process (all threads) is printed beside:
+// on a loaded machine the wall figures mostly measure the scheduler.
+//   npx tsc -p . && node dist/bench/pool.js [tasks] [rounds] [in-flight]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -16,7 +17,7 @@ const ROUNDS = Number(process.argv[3] ?? 11);
 const THREADS = 2;
 const MIB = 1024 * 1024;
 /** Tasks submitted at once to the pool (it queues them); the bare side pipelines nothing. */
-const IN_FLIGHT = 64;
+const IN_FLIGHT = Number(process.argv[4] ?? 64);
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
@@ -88,12 +89,25 @@ async function poolRun(pool: WorkerPool, payload: Payload, n: number): Promise<n
   return performance.now() - start;
 }
 
+/** Wall and CPU (all threads of the process) milliseconds of one run. */
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+async function timed(run: () => Promise<number>): Promise<Timing> {
+  const before = process.cpuUsage();
+  const wall = await run();
+  const used = process.cpuUsage(before);
+  return { wall, cpu: (used.user + used.system) / 1000 };
+}
+
 async function main(): Promise<void> {
   const pool = new WorkerPool({ threads: THREADS });
   const workers = Array.from({ length: THREADS }, () => new Worker(BARE_WORKER, { eval: true }));
   try {
     await Promise.all(workers.map((w) => new Promise((resolve) => w.once('online', resolve))));
-    const figures: Record<Payload, { pool: number[]; bare: number[] }> = { trivial: { pool: [], bare: [] }, buffer: { pool: [], bare: [] } };
+    const figures: Record<Payload, { pool: Timing[]; bare: Timing[] }> = { trivial: { pool: [], bare: [] }, buffer: { pool: [], bare: [] } };
     const counts: Record<Payload, number> = { trivial: TASKS, buffer: Math.max(200, Math.floor(TASKS / 10)) };
     // Warm-up: JIT, thread start-up and Piscina's queues.
     for (const payload of ['trivial', 'buffer'] as const) {
@@ -103,27 +117,36 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const payload of ['trivial', 'buffer'] as const) {
         const n = counts[payload];
+        const ours = () => timed(() => poolRun(pool, payload, n));
+        const bare = () => timed(() => bareRun(workers, payload, n));
         if (round % 2 === 0) {
-          figures[payload].pool.push(await poolRun(pool, payload, n));
-          figures[payload].bare.push(await bareRun(workers, payload, n));
+          figures[payload].pool.push(await ours());
+          figures[payload].bare.push(await bare());
         } else {
-          figures[payload].bare.push(await bareRun(workers, payload, n));
-          figures[payload].pool.push(await poolRun(pool, payload, n));
+          figures[payload].bare.push(await bare());
+          figures[payload].pool.push(await ours());
         }
         const us = (ms: number): string => ((ms * 1000) / n).toFixed(2);
-        console.log(`round ${round + 1} ${payload}: pool ${us(figures[payload].pool.at(-1)!)} µs/task, bare ${us(figures[payload].bare.at(-1)!)} µs/task`);
+        const p = figures[payload].pool.at(-1)!;
+        const b = figures[payload].bare.at(-1)!;
+        console.log(`round ${round + 1} ${payload}: pool ${us(p.wall)} µs/task (CPU ${us(p.cpu)}), bare ${us(b.wall)} µs/task (CPU ${us(b.cpu)})`);
       }
     }
     const summary = (payload: Payload) => {
       const n = counts[payload];
-      const ratios = figures[payload].pool.map((p, i) => p / figures[payload].bare[i]!);
+      const { pool: ours, bare } = figures[payload];
+      const ratios = ours.map((p, i) => p.wall / bare[i]!.wall);
+      const cpuRatios = ours.map((p, i) => p.cpu / bare[i]!.cpu);
       const h = hdr.build();
-      for (const ms of figures[payload].pool) h.recordValue(Math.round((ms * 1e6) / n));
-      const poolMs = median(figures[payload].pool);
-      const bareMs = median(figures[payload].bare);
+      for (const t of ours) h.recordValue(Math.round((t.wall * 1e6) / n));
+      const poolMs = median(ours.map((t) => t.wall));
+      const bareMs = median(bare.map((t) => t.wall));
       return {
         ratio: Number(median(ratios).toFixed(3)),
         round_ratios: ratios.map((r) => Number(r.toFixed(3))),
+        cpu_ratio: Number(median(cpuRatios).toFixed(3)),
+        pool_cpu_us_per_task: Number(((median(ours.map((t) => t.cpu)) * 1000) / n).toFixed(2)),
+        bare_cpu_us_per_task: Number(((median(bare.map((t) => t.cpu)) * 1000) / n).toFixed(2)),
         tasks: n,
         pool_tasks_per_s: Math.round(n / (poolMs / 1000)),
         bare_tasks_per_s: Math.round(n / (bareMs / 1000)),
