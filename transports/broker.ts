@@ -1,8 +1,7 @@
 // The embedded MQTT broker: aedes 1.x behind a loopback TCP server. Every socket sets noDelay
 // (with Nagle left on, a QoS 1 round trip costs ~44 ms instead of ~0.1 ms), every connection is
 // authenticated and every publish and subscribe is checked against the principal's grants, and a
-// request may only ask for its replies on a reply topic of the client that sends it (or of
-// another connection of the same principal: mosquitto_pub sends, mosquitto_sub reads).
+// request may not ask for its replies on the reply topic of a client of another principal.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Authenticator, Principal } from './broker-security.js';
@@ -55,16 +54,21 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
   const principalOf = (client: Client): Principal | undefined => principals.get(client);
   /** Principals that may read every reply topic (nodes): their replyTo is not checked. */
   const readsAllReplies = new WeakSet<Principal>();
+  /** Principal ids of persistent sessions (clean: false), by client id: they queue replies while offline. */
+  const sessions = new Map<string, string>();
   /**
-   * Whether a publisher may have replies sent to a topic: one it may read itself, or the reply
-   * topic of a connected client authenticated as the same principal. Anything else would let a
-   * client direct the fabric's replies (and their load) at another client.
+   * Whether a publisher may have replies sent to a topic. Receivers answer only under
+   * `cumulo/reply/`; there, the topic must be one the publisher may read, or belong to no client
+   * of another principal — none connected with that id, and no persistent session under it — so
+   * that nobody else reads what it asked for (a shell script's mosquitto_pub may name the reply
+   * topic of its mosquitto_sub, a connection of the same user).
    */
-  const mayAskRepliesAt = (client: Client, p: Principal, replyTo: string): boolean => {
-    if (permits(p.subscribe, replyTo)) return true;
-    if (!replyTo.startsWith(REPLY_PREFIX)) return false;
-    const other = clients.get(replyTo.slice(REPLY_PREFIX.length));
-    return other !== undefined && other !== client && principalOf(other)?.id === p.id;
+  const mayAskRepliesAt = (p: Principal, replyTo: string): boolean => {
+    if (!replyTo.startsWith(REPLY_PREFIX) || permits(p.subscribe, replyTo)) return true;
+    const id = replyTo.slice(REPLY_PREFIX.length);
+    const connected = clients.get(id);
+    const holder = connected === undefined ? sessions.get(id) : principalOf(connected)?.id;
+    return holder === undefined || holder === p.id;
   };
   const aedes = await Aedes.createBroker({});
 
@@ -78,6 +82,8 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
         } else {
           principals.set(client, result);
           if (permits(result.subscribe, `${REPLY_PREFIX}+`)) readsAllReplies.add(result);
+          if (client.clean) sessions.delete(client.id);
+          else sessions.set(client.id, result.id);
           clients.set(client.id, client);
           done(null, true);
         }
@@ -93,7 +99,7 @@ export async function startBroker(options: BrokerOptions): Promise<EmbeddedBroke
     if (packet.topic.startsWith('$SYS/') || !p || !permits(p.publish, packet.topic)) return done(new Error('publish not permitted'));
     if (!readsAllReplies.has(p)) {
       const replyTo = replyAddressOf(packet.payload as Buffer);
-      if (replyTo !== null && !mayAskRepliesAt(client, p, replyTo)) return done(new Error(`replies to ${replyTo} not permitted`));
+      if (replyTo !== null && !mayAskRepliesAt(p, replyTo)) return done(new Error(`replies to ${replyTo} not permitted`));
     }
     done(null);
   };
