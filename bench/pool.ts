@@ -1,7 +1,7 @@
 // The worker pool's cost per task over a bare worker_threads round trip, in the same run: tasks
 // per second of a trivial task and of a 1 MiB buffer task (the buffer transferred, not copied)
 // through our WorkerPool on 2 threads, versus 2 bare workers answering postMessage with the same
-// payloads, each with one task in flight as Piscina runs them. Rounds alternate who goes first;
+// payloads, each with one task in flight as Piscina runs them (one task per thread at a time). Rounds alternate who goes first;
 // ratio = our time per task ÷ the bare time per task (median of rounds; the worse of the two
 // payloads). Goal: ratio <= 1.5. CPU time of the whole process (all threads) is printed beside:
 // on a loaded machine the wall figures mostly measure the scheduler.
@@ -16,8 +16,12 @@ const TASKS = Number(process.argv[2] ?? 10_000);
 const ROUNDS = Number(process.argv[3] ?? 11);
 const THREADS = 2;
 const MIB = 1024 * 1024;
-/** Tasks submitted at once to the pool (it queues them); the bare side pipelines nothing. */
-const IN_FLIGHT = Number(process.argv[4] ?? 64);
+/**
+ * Tasks outstanding at the pool: two per thread, so a thread that finishes finds the next task in
+ * Piscina's queue (as when actors await the pool). The bare side has one per worker. With many
+ * more (64), 64 MiB of buffers in flight cost the pool page faults and GC the bare side never pays.
+ */
+const IN_FLIGHT = Number(process.argv[4] ?? 2 * THREADS);
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
