@@ -11,7 +11,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventSink } from '../actors/events.js';
 import { ADMIN_NAME, mintToken, startBootstrap, SYSTEM_CALLER, tokenVerifier, type AuthResult } from '../actors/identity/index.js';
 import { ensureCirros, registerImages, type ImageService } from '../actors/image/index.js';
-import { WorkerPool } from '../workers/index.js';
+import { processPool, WorkerPool } from '../workers/index.js';
 import { FLAVOR_CATALOG_ID, FLAVORS_KIND, INSTANCE_KIND, type FlavorMessage } from '../actors/compute/index.js';
 import type { SchedulerKindOptions } from '../actors/scheduler/index.js';
 import { endpointGateway, startApi, type ApiServer } from '../api/server.js';
@@ -58,7 +58,12 @@ export interface FabricOptions {
   readonly tokenTtlMs?: number;
   readonly scheduler?: SchedulerKindOptions;
   readonly hostOptions?: HostKindOptions;
-  /** Threads of the worker pool (default: the machine's cores). */
+  /**
+   * Threads of a worker pool of this fabric's own, closed by stop(). Default: the process's
+   * shared pool (workers/pool.ts processPool, the machine's cores), started once per process and
+   * left running (its idle threads do not keep the process alive), so a second Cloud.start in a
+   * process does not start threads again.
+   */
   readonly workerThreads?: number;
 }
 
@@ -93,6 +98,8 @@ export class Fabric {
     /** Read by the API's health check: false while starting and draining. */
     private readonly readiness: { accepting: boolean },
     private readonly pool: WorkerPool,
+    /** Whether stop() closes the pool (one of this fabric's own, not the process's shared one). */
+    private readonly ownsPool: boolean,
     /** Image data paths (upload, download, host copies) beside the image actors. */
     readonly images: ImageService,
   ) {}
@@ -108,7 +115,7 @@ export class Fabric {
     collectDefaultMetrics({ register: metrics });
 
     // The pool's threads start while the store opens.
-    const pool = new WorkerPool(options.workerThreads === undefined ? {} : { threads: options.workerThreads });
+    const pool = options.workerThreads === undefined ? processPool() : new WorkerPool({ threads: options.workerThreads });
     const store = await openLmdbStore({ path: join(dataDir, 'store') });
     let node: FabricNode | undefined;
     // Actors write under the node's lease epochs, so a node that lost a shard is fenced.
@@ -183,7 +190,7 @@ export class Fabric {
     // periodic reminder, so a restart does not leave builds waiting.
     system.releaseReminders([INSTANCE_KIND]);
 
-    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, adminLogin, settling, api, readiness, pool, images);
+    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, adminLogin, settling, api, readiness, pool, options.workerThreads !== undefined, images);
     readiness.accepting = true;
     log.info({ mqtt: broker?.url, api: fabric.api?.url, dataDir, nodeId }, 'cumulo ready');
     return fabric;
@@ -238,7 +245,7 @@ export class Fabric {
     await this.endpoint.close();
     await this.transport.close();
     await this.store.close();
-    await this.pool.close();
+    if (this.ownsPool) await this.pool.close();
     this.log.info({ phase: 'persisted' }, 'shutdown');
     await this.broker?.close();
     this.log.info({ phase: 'broker-closed' }, 'shutdown');
