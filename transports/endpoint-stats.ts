@@ -11,6 +11,8 @@ export interface EndpointCounters {
   sentLocally: number;
   /** Requests sent again (after a reconnect, or pending past the retransmit interval). */
   retransmits: number;
+  /** One-way messages sent again after a reconnect (see endpoint-recent-tells.ts). */
+  tellsResent: number;
   /** Asks that reached their deadline without a reply. */
   timeouts: number;
   /** Requests and one-way messages handed to a served handler. */
@@ -47,6 +49,7 @@ export function newCounters(): EndpointCounters {
     events: 0,
     sentLocally: 0,
     retransmits: 0,
+    tellsResent: 0,
     timeouts: 0,
     handled: 0,
     expired: 0,

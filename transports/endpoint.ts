@@ -8,6 +8,7 @@ import { decodeEnvelope, type WireFormat } from './codec.js';
 import { REPLY_TYPE, validateReplyBody, type Envelope } from './envelope.js';
 import { Inbox, type Delivery, type InboxOptions, type ServeHandler } from './endpoint-inbox.js';
 import { PendingRequests } from './endpoint-pending.js';
+import { RecentTells } from './endpoint-recent-tells.js';
 import { Router } from './endpoint-router.js';
 import { newCounters, type EndpointCounters, type EndpointStats } from './endpoint-stats.js';
 import { BadRequest, FabricError, Unavailable, err, ok, toErrorValue, type Result } from './errors.js';
@@ -27,7 +28,10 @@ export interface EndpointOptions {
   readonly directory?: LocalDirectory;
   /** Deadline of an ask that names none, from now; default 30 s. */
   readonly defaultTimeoutMs?: number;
-  /** A request pending this long is sent again (the receiver de-duplicates); default 1 s. */
+  /**
+   * A request pending this long is sent again (the receiver de-duplicates); default 1 s. Tells
+   * sent this long before an outage, and during it, are sent again after the reconnect.
+   */
   readonly retransmitIntervalMs?: number;
   /** Encoding of requests and one-way messages (replies always use their request's); default 'cbor'. */
   readonly format?: WireFormat;
@@ -93,6 +97,14 @@ interface Outgoing {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRANSMIT_MS = 1_000;
+const QOS_1 = { qos: 1 } as const;
+/**
+ * After a reconnect, recent tells are sent again at these fractions of the retransmit interval:
+ * at once, then a few times more for receivers that re-subscribe later than the sender (whatever
+ * is published before they do goes nowhere). All within a receiver's gap timeout (1 s), so the
+ * resent tells fill the gap before the later ones are handed on without them.
+ */
+const TELL_RESEND_ROUNDS = [0, 0.25, 0.5, 0.9] as const;
 
 /** Creates an endpoint and waits until its reply topic is subscribed. */
 export async function createEndpoint(options: EndpointOptions): Promise<Endpoint> {
@@ -123,6 +135,11 @@ class MessagingEndpoint implements Endpoint {
   /** Subscriptions to undo on close, with their directory entries. */
   private readonly subscriptions = new Map<string, () => void>();
   private retransmitTimer: Timer | undefined;
+  /** Tells sent through the transport lately, and the rounds that send them again after a reconnect. */
+  private readonly recentTells: RecentTells;
+  private tellResendTimer: Timer | undefined;
+  /** Tells sent at or after this time are resent by the rounds under way. */
+  private tellResendFrom: number | undefined;
   private unlistenStatus: (() => void) | undefined;
   /** When the transport last went down; undefined while connected. */
   private disconnectedAt: number | undefined;
@@ -139,6 +156,7 @@ class MessagingEndpoint implements Endpoint {
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.retransmitIntervalMs = options.retransmitIntervalMs ?? DEFAULT_RETRANSMIT_MS;
     this.pending = new PendingRequests(this.clock);
+    this.recentTells = new RecentTells(this.retransmitIntervalMs);
     this.router = new Router(this.transport, options.directory, this.counters);
     this.inbox = new Inbox({
       clock: this.clock,
@@ -217,13 +235,14 @@ class MessagingEndpoint implements Endpoint {
       token: options.token ?? null,
       body,
     };
-    const sent = this.router.send(topic, envelope, this.format);
-    if (!sent.ok) {
+    const routed = this.router.route(topic, envelope, this.format);
+    if (!('done' in routed)) {
       this.sequence.takeBack(topic, envelope.seq);
-      throw new FabricError(sent.error);
+      throw new FabricError(routed);
     }
     this.counters.told++;
-    await sent.value;
+    if (routed.bytes !== undefined) this.recentTells.add(topic, routed.bytes, this.clock.now());
+    await routed.done;
   }
 
   async publishEvent(topic: string, type: string, body: unknown, options: { readonly from?: string } = {}): Promise<void> {
@@ -268,6 +287,8 @@ class MessagingEndpoint implements Endpoint {
     this.closed = true;
     this.retransmitTimer?.cancel();
     this.retransmitTimer = undefined;
+    this.tellResendTimer?.cancel();
+    this.tellResendTimer = undefined;
     this.unlistenStatus?.();
     this.pending.failAll(Unavailable(`endpoint ${this.clientId} closed`));
     this.inbox.close();
@@ -339,14 +360,22 @@ class MessagingEndpoint implements Endpoint {
     switch (status) {
       case 'disconnected':
         this.disconnectedAt ??= this.clock.now();
+        this.recentTells.hold();
+        // A resend round would only be held by the transport: the reconnect starts them anew.
+        this.tellResendTimer?.cancel();
+        this.tellResendTimer = undefined;
         return;
-      case 'connected':
+      case 'connected': {
         if (this.disconnectedAt === undefined) return;
         // Requests issued while down are held by the transport and go out now; the ones sent
         // before may have died with the broker or the connection.
         this.resend(this.pending.sentBefore(this.disconnectedAt));
+        const from = this.disconnectedAt - this.retransmitIntervalMs;
+        this.tellResendFrom = Math.min(this.tellResendFrom ?? from, from);
         this.disconnectedAt = undefined;
+        this.resendTells(0);
         return;
+      }
       case 'closed':
         this.transportClosed = true;
         this.pending.failAll(Unavailable(`transport ${this.clientId} closed`));
@@ -357,6 +386,30 @@ class MessagingEndpoint implements Endpoint {
       }
     }
   }
+
+  /** One round of resending recent tells after a reconnect; schedules the next (see TELL_RESEND_ROUNDS). */
+  private resendTells(round: number): void {
+    this.tellResendTimer = undefined;
+    const from = this.tellResendFrom;
+    if (this.closed || from === undefined) return;
+    for (const tell of this.recentTells.since(from)) {
+      this.counters.tellsResent++;
+      // A tell cannot fail after it was first sent: a resend that does not get through is counted.
+      this.transport.publish(tell.topic, tell.bytes, QOS_1).catch(this.resendFailed);
+    }
+    const next = TELL_RESEND_ROUNDS[round + 1];
+    if (next === undefined) {
+      this.tellResendFrom = undefined;
+      this.recentTells.release(this.clock.now());
+      return;
+    }
+    const wait = (next - TELL_RESEND_ROUNDS[round]!) * this.retransmitIntervalMs;
+    this.tellResendTimer = this.clock.setTimer(wait, () => this.resendTells(round + 1));
+  }
+
+  private readonly resendFailed = (): void => {
+    this.counters.sendFailures++;
+  };
 
   private replyBytes(payload: Uint8Array): void {
     const decoded = decodeEnvelope(payload);
