@@ -27,6 +27,9 @@ interface Pair {
 
 export const WINDOW_DEFAULTS = { maxEntries: 16384 } as const;
 
+/** Entries the ring starts with; it doubles as needed up to maxEntries. */
+const INITIAL_ENTRIES = 256;
+
 const WAITING: Repeat<never> = { kind: 'waiting' };
 const FORGOTTEN: Repeat<never> = { kind: 'forgotten' };
 const NO_WAITERS: readonly never[] = [];
@@ -47,21 +50,23 @@ const CHUNK_BYTES = 256 * 1024;
 export class ReplyWindow<R, W> {
   private readonly pairs = new Map<string, Pair>();
   private nextPairId = 1;
-  private readonly index: SlotIndex;
-  private readonly slotPair: Array<Pair | undefined>;
-  private readonly slotSeq: Float64Array;
+  /** The bound in entries; the ring starts small and doubles up to it (see grow()). */
+  private readonly maxEntries: number;
+  private index: SlotIndex;
+  private slotPair: Array<Pair | undefined>;
+  private slotSeq: Float64Array;
   /** 1 once the slot's request has its reply. */
-  private readonly slotDone: Uint8Array;
+  private slotDone: Uint8Array;
   /** Replies that are not bytes; a reply given as a Uint8Array is copied into the byte chunks. */
-  private readonly slotReply: Array<R | undefined>;
-  private readonly slotChunk: Array<Buffer | undefined>;
-  private readonly slotAt: Int32Array;
-  private readonly slotLength: Int32Array;
+  private slotReply: Array<R | undefined>;
+  private slotChunk: Array<Buffer | undefined>;
+  private slotAt: Int32Array;
+  private slotLength: Int32Array;
   /** Where byte replies are appended; a full chunk is left to the slots that use it, and freed with the last. */
   private chunk: Buffer | undefined;
   private chunkUsed = 0;
   /** Repeats waiting for the reply of a slot's request (rare). */
-  private readonly waiting = new Map<number, W[]>();
+  private waiting = new Map<number, W[]>();
   private next = 0;
   private count = 0;
   /** The pair of the previous call: consecutive requests mostly come from one sender and topic. */
@@ -70,7 +75,10 @@ export class ReplyWindow<R, W> {
   private lastPair: Pair | undefined;
 
   constructor(options: ReplyWindowOptions = {}) {
-    const size = Math.max(1, options.maxEntries ?? WINDOW_DEFAULTS.maxEntries);
+    this.maxEntries = Math.max(1, options.maxEntries ?? WINDOW_DEFAULTS.maxEntries);
+    // Most endpoints answer few requests (askers, clients, tests): the full ring (about 1 MB of
+    // arrays at the default bound) would cost every endpoint milliseconds to allocate and zero.
+    const size = Math.min(this.maxEntries, INITIAL_ENTRIES);
     this.index = new SlotIndex(size);
     this.slotPair = new Array<Pair | undefined>(size).fill(undefined);
     this.slotSeq = new Float64Array(size);
@@ -85,6 +93,7 @@ export class ReplyWindow<R, W> {
   begin(sender: string, topic: string, seq: number): boolean {
     const pair = this.pair(sender, topic, true);
     if (this.index.get(pair.id, seq) >= 0) return false;
+    if (this.count === this.slotPair.length && this.count < this.maxEntries) this.grow();
     const slot = this.next;
     const oldest = this.slotPair[slot];
     if (oldest !== undefined) this.forget(oldest, slot);
@@ -128,6 +137,52 @@ export class ReplyWindow<R, W> {
   /** Number of requests remembered. */
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Doubles the ring (up to maxEntries) when it is full, rather than forget its oldest entry:
+   * the entries move to the new arrays oldest first, so the ring order stays the request order.
+   */
+  private grow(): void {
+    const old = this.slotPair.length;
+    const size = Math.min(this.maxEntries, old * 2);
+    const slotPair = new Array<Pair | undefined>(size).fill(undefined);
+    const slotSeq = new Float64Array(size);
+    const slotDone = new Uint8Array(size);
+    const slotReply = new Array<R | undefined>(size).fill(undefined);
+    const slotChunk = new Array<Buffer | undefined>(size).fill(undefined);
+    const slotAt = new Int32Array(size);
+    const slotLength = new Int32Array(size);
+    const index = new SlotIndex(size);
+    const waiting = new Map<number, W[]>();
+    let to = 0;
+    for (let k = 0; k < old; k++) {
+      const from = (this.next + k) % old;
+      const pair = this.slotPair[from];
+      if (pair === undefined) continue;
+      const seq = this.slotSeq[from]!;
+      slotPair[to] = pair;
+      slotSeq[to] = seq;
+      slotDone[to] = this.slotDone[from]!;
+      slotReply[to] = this.slotReply[from];
+      slotChunk[to] = this.slotChunk[from];
+      slotAt[to] = this.slotAt[from]!;
+      slotLength[to] = this.slotLength[from]!;
+      index.set(pair.id, seq, to);
+      const waiters = this.waiting.get(from);
+      if (waiters !== undefined) waiting.set(to, waiters);
+      to++;
+    }
+    this.slotPair = slotPair;
+    this.slotSeq = slotSeq;
+    this.slotDone = slotDone;
+    this.slotReply = slotReply;
+    this.slotChunk = slotChunk;
+    this.slotAt = slotAt;
+    this.slotLength = slotLength;
+    this.index = index;
+    this.waiting = waiting;
+    this.next = to % size;
   }
 
   /**

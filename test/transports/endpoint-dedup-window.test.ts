@@ -92,3 +92,22 @@ void test('the index finds every remembered request among thousands of senders a
   for (const [sender, seq] of forgotten) assert.equal(w.repeat(sender, 't', seq, 'x').kind, 'forgotten');
   assert.equal(w.size, 3000);
 });
+
+void test('the window starts small and grows to its bound, keeping every entry and waiter in order', () => {
+  const w = new ReplyWindow<number, string>({ maxEntries: 1000 });
+  for (let seq = 1; seq <= 1000; seq++) {
+    w.begin('inc', 't', seq);
+    if (seq % 3 !== 0) w.complete('inc', 't', seq, seq * 10);
+    else assert.equal(w.repeat('inc', 't', seq, `waiter-${seq}`).kind, 'waiting');
+  }
+  assert.equal(w.size, 1000);
+  for (let seq = 1; seq <= 1000; seq++) {
+    if (seq % 3 !== 0) assert.deepEqual(w.repeat('inc', 't', seq, 'x'), { kind: 'answered', reply: seq * 10 });
+    else assert.deepEqual(w.complete('inc', 't', seq, seq * 10), [`waiter-${seq}`], `the waiter of ${seq} moved with it`);
+  }
+  // Full at its bound: from now on the oldest goes first, as before.
+  w.begin('inc', 't', 1001);
+  assert.equal(w.size, 1000);
+  assert.equal(w.repeat('inc', 't', 1, 'x').kind, 'forgotten');
+  assert.deepEqual(w.repeat('inc', 't', 2, 'x'), { kind: 'answered', reply: 20 });
+});
