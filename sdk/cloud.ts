@@ -65,8 +65,10 @@ export class Cloud {
   static async start(options: CloudStartOptions = {}): Promise<Cloud> {
     const passwordCost = options.passwordCost ?? (options.dataDir === undefined ? EPHEMERAL_PASSWORD_COST : undefined);
     const fabric = await Fabric.start({
-      // Embedded clouds rarely serve HTTP: the API's routes are built by its first request.
+      // Embedded clouds rarely serve HTTP or need an image at once: the API's routes are built
+      // by its first request, and the cirros image is made after ready (fabric.settled()).
       lazyApi: true,
+      builtinImages: 'background',
       ...options,
       transport: options.transport ?? 'inproc',
       ...(passwordCost === undefined ? {} : { passwordCost }),

@@ -47,6 +47,12 @@ export interface FabricOptions {
    * Cloud.start sets it). The port listens before ready either way.
    */
   readonly lazyApi?: boolean;
+  /**
+   * DevStack's `cirros` image on a first start: made before ready ('before-ready', the default,
+   * as `cumulo up`), or after, in the background ('background', Cloud.start's: an embedded cloud
+   * rarely needs it at once; settled() says when it is there).
+   */
+  readonly builtinImages?: 'before-ready' | 'background';
   /** Simulated compute hosts registered on first start (default 3). */
   readonly hosts?: number;
   readonly hostInventory?: Inventory;
@@ -92,8 +98,8 @@ export class Fabric {
     readonly adminPassword: string,
     /** A token of the admin minted at start, for the first client that acts as the admin. */
     private adminLogin: AuthResult | undefined,
-    /** The admin's password hash being stored (stop waits for it). */
-    private readonly settling: Promise<Result<void>>,
+    /** What the start left running: the admin's password hash, maybe the built-in image. */
+    private readonly background: Promise<void>,
     private readonly api: ApiServer | undefined,
     /** Read by the API's health check: false while starting and draining. */
     private readonly readiness: { accepting: boolean },
@@ -182,15 +188,15 @@ export class Fabric {
       system.ref(FLAVORS_KIND, FLAVOR_CATALOG_ID).ask(ensureDefaults).then(unwrap),
       registerHosts(system, options.hosts ?? 3, options.hostInventory ?? SIMULATED_HOST),
       options.lazyApi === true ? undefined : api?.fastify(),
-      bootstrapIdentity(system, images, adminPassword),
+      bootstrapIdentity(system, images, adminPassword, options.builtinImages ?? 'before-ready', log),
     ]);
-    const { adminLogin, settling } = steps[3];
+    const { adminLogin, background } = steps[3];
 
     // Now reminders may fire; unfinished server workflows resume at once rather than at their next
     // periodic reminder, so a restart does not leave builds waiting.
     system.releaseReminders([INSTANCE_KIND]);
 
-    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, adminLogin, settling, api, readiness, pool, options.workerThreads !== undefined, images);
+    const fabric = new Fabric(dataDir, ephemeral, clock, log, metrics, store, system, transport, endpoint, node, directory, bus, broker, adminPassword, adminLogin, background, api, readiness, pool, options.workerThreads !== undefined, images);
     readiness.accepting = true;
     log.info({ mqtt: broker?.url, api: fabric.api?.url, dataDir, nodeId }, 'cumulo ready');
     return fabric;
@@ -207,6 +213,14 @@ export class Fabric {
   /** Whether the HTTP API's routes are built (a lazy API builds them on its first request). */
   get apiBuilt(): boolean {
     return this.api?.built() ?? false;
+  }
+
+  /**
+   * Resolves when the work a start left running is done: the admin's password hash is stored
+   * and, with builtinImages 'background', the cirros image is active (or its failure logged).
+   */
+  settled(): Promise<void> {
+    return this.background;
   }
 
   /**
@@ -235,11 +249,11 @@ export class Fabric {
     // Order matters: stop taking work, finish what was taken (its replies still need the
     // broker), persist, and only then close the broker, last.
     this.readiness.accepting = false;
+    // What the start left running writes under the node's leases: it ends before they are given up.
+    await this.background;
     this.log.info({ phase: 'draining', pending: this.node.pending }, 'shutdown');
     await this.api?.close();
     await this.node.drain();
-    const settled = await this.settling;
-    if (!settled.ok) this.log.error({ code: settled.error.code }, 'the admin password hash was not stored; the next start stores it');
     this.log.info({ phase: 'drained' }, 'shutdown');
     await this.system.stop();
     await this.endpoint.close();
@@ -257,15 +271,33 @@ export class Fabric {
 /**
  * The admin (project, user, roles), a token for the first admin client, and DevStack's default
  * image, owned by the admin project. The admin's password hash is stored in the background
- * (`settling`): logins that come first wait for it inside identity/<d>.
+ * (logins that come first wait for it inside identity/<d>); so is the image, when asked.
  */
-async function bootstrapIdentity(system: ActorSystem, images: ImageService, password: string): Promise<{ adminLogin: AuthResult; settling: Promise<Result<void>> }> {
+async function bootstrapIdentity(
+  system: ActorSystem,
+  images: ImageService,
+  password: string,
+  builtinImages: 'before-ready' | 'background',
+  log: Logger,
+): Promise<{ adminLogin: AuthResult; background: Promise<void> }> {
   const boot = unwrap(await startBootstrap(system, { password }));
   // Sent before settle(), so the token is not queued behind the hash.
   const minted = mintToken(system, { userName: ADMIN_NAME, projectName: ADMIN_NAME });
-  const settling = boot.settle();
-  const [adminLogin] = await Promise.all([minted.then(unwrap), ensureCirros(images, { ownerProjectId: boot.admin.projectId }).then(unwrap)]);
-  return { adminLogin, settling };
+  const settled = boot.settle().then((r) => {
+    if (!r.ok) log.error({ code: r.error.code }, 'the admin password hash was not stored; the next start stores it');
+  });
+  const cirros = ensureCirros(images, { ownerProjectId: boot.admin.projectId });
+  if (builtinImages === 'before-ready') {
+    const [adminLogin] = await Promise.all([minted.then(unwrap), cirros.then(unwrap)]);
+    return { adminLogin, background: settled };
+  }
+  const imaged = cirros.then(
+    (r) => {
+      if (!r.ok) log.error({ code: r.error.code }, 'the built-in cirros image could not be made');
+    },
+    (e: unknown) => log.error({ err: e }, 'the built-in cirros image could not be made'),
+  );
+  return { adminLogin: unwrap(await minted), background: Promise.all([settled, imaged]).then(() => undefined) };
 }
 
 /** Registers `host-1` … `host-N` once; a restart finds them registered and has each check in. */

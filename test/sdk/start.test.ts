@@ -2,7 +2,8 @@
 // mints for it (no password check), and no client can ask for such a token over the fabric, over
 // MQTT either; openrc's password logs in at once after a start with a data dir, even right after
 // an immediate stop; the embedded HTTP API listens at ready and builds its routes on its first
-// request (lazily), while a fabric started as `cumulo up` does serves them before ready.
+// request (lazily) and makes the cirros image after ready (settled() says when), while a fabric
+// started as `cumulo up` does both before ready.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,9 +47,18 @@ test('Cloud.start’s API listens at ready and builds its routes on the first re
   const [health, version] = await Promise.all([fetch(`${cloud.apiUrl!}/healthz`), fetch(`${cloud.apiUrl!}/identity/v3`)]);
   assert.deepEqual([health.status, version.status], [200, 200]);
   assert.equal(cloud.fabric!.apiBuilt, true);
+  // Cloud.start makes the cirros image after ready; settled() says when it is there.
+  await cloud.fabric!.settled();
+  const images = await fetch(`${cloud.apiUrl!}/image/v2/images?name=cirros`, { headers: { 'x-auth-token': cloud.session.token } });
+  assert.deepEqual(((await images.json()) as { images: Array<{ status: string }> }).images.map((i) => i.status), ['active']);
 
   const fabric = await Fabric.start({ transport: 'inproc', hosts: 1, passwordCost: 1024 });
   t.after(() => fabric.stop());
   assert.equal(fabric.apiBuilt, true);
   assert.equal((await fetch(`${fabric.apiUrl!}/healthz`)).status, 200);
+  // ... and the cirros image before ready, as `cumulo up`.
+  const admin = await Cloud.attach(fabric);
+  t.after(() => admin.stop());
+  const listed = await fetch(`${fabric.apiUrl!}/image/v2/images?name=cirros`, { headers: { 'x-auth-token': admin.session.token } });
+  assert.deepEqual(((await listed.json()) as { images: Array<{ status: string }> }).images.map((i) => i.status), ['active']);
 });
