@@ -6,8 +6,8 @@
 // The machine may be busy with other work: sides alternate in short rounds (ABBA), each round's
 // throughputs are paired, and the median paired ratio is the figure.
 //   npx tsc -p . && node dist/bench/transport.js [--broker aedes|mosquitto|both] [--target endpoint|actor] [--requests N]
-//     [--throughput-requests N] [--inflight N] [--rounds N]
-import { createConnection } from 'node:net';
+//     [--throughput-requests N] [--inflight N] [--rounds N] [--count-writes] [--only raw|cumulo]
+import { Socket, createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encode as cborEncode } from 'cbor-x';
 import * as hdr from 'hdr-histogram-js';
@@ -43,6 +43,22 @@ const WARMUP = 1_000;
 /** Latency and throughput are measured in rounds that alternate the sides (see measure()). */
 const ROUNDS = Number(option('rounds', '20'));
 const GOALS = { p50: 1.25, p99: 1.5, throughput: 0.8 } as const;
+/**
+ * --count-writes: counts the socket writes (write and writev calls on every socket of the
+ * process, broker included when it is aedes) per request in the throughput rounds, per side.
+ */
+const COUNT_WRITES = process.argv.includes('--count-writes');
+let socketWrites = 0;
+if (COUNT_WRITES) {
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+  for (const name of ['_write', '_writev'] as const) {
+    const original = proto[name];
+    proto[name] = function (this: Socket, ...args: unknown[]) {
+      socketWrites++;
+      return original.apply(this, args);
+    };
+  }
+}
 /** Sequential requests per side before the other side's turn (see measure()). */
 const LATENCY_SLICE = 25;
 
@@ -231,6 +247,7 @@ async function measure(kind: BrokerKind) {
   const sides = [await rawSide(broker.url), await cumuloSide(broker.url)];
   const latency = new Map(sides.map((s) => [s.name, histogram()]));
   const rates = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+  const writes = new Map<string, number>(sides.map((s) => [s.name, 0]));
   const rateRatios: number[] = [];
   try {
     for (const side of sides) {
@@ -251,7 +268,9 @@ async function measure(kind: BrokerKind) {
       const round = new Map<string, number>();
       for (const side of order) {
         gc();
+        const writesBefore = socketWrites;
         round.set(side.name, await throughput(side, THROUGHPUT_REQUESTS / ROUNDS, IN_FLIGHT));
+        writes.set(side.name, writes.get(side.name)! + socketWrites - writesBefore);
         rates.get(side.name)!.push(round.get(side.name)!);
       }
       rateRatios.push(round.get('cumulo')! / round.get('raw')!);
@@ -262,7 +281,8 @@ async function measure(kind: BrokerKind) {
   }
   const figures = (name: string) => {
     const h = latency.get(name)!;
-    return { p50_us: h.getValueAtPercentile(50), p99_us: h.getValueAtPercentile(99), max_us: h.maxValue, throughput_rps: Math.round(median(rates.get(name)!)) };
+    const perRequest = COUNT_WRITES ? { socket_writes_per_request: round(writes.get(name)! / (ROUNDS * (THROUGHPUT_REQUESTS / ROUNDS)), 2) } : {};
+    return { p50_us: h.getValueAtPercentile(50), p99_us: h.getValueAtPercentile(99), max_us: h.maxValue, throughput_rps: Math.round(median(rates.get(name)!)), ...perRequest };
   };
   const raw = figures('raw');
   const cumulo = figures('cumulo');
@@ -278,9 +298,42 @@ async function measure(kind: BrokerKind) {
   console.log(
     `${kind.padEnd(9)} p50 ${cumulo.p50_us}us vs ${raw.p50_us}us (x${result.ratio}), p99 ${cumulo.p99_us}us vs ${raw.p99_us}us (x${result.ratio_p99}), ` +
       `${cumulo.throughput_rps} vs ${raw.throughput_rps} req/s with ${IN_FLIGHT} in flight (x${result.throughput_ratio}, ` +
-      `rounds x${result.throughput_ratio_range[0]}..x${result.throughput_ratio_range[1]}) ${met ? 'goals met' : 'GOALS MISSED'}`,
+      `rounds x${result.throughput_ratio_range[0]}..x${result.throughput_ratio_range[1]}) ${met ? 'goals met' : 'GOALS MISSED'}` +
+      (COUNT_WRITES ? `; socket writes per request ${cumulo.socket_writes_per_request} vs ${raw.socket_writes_per_request}` : ''),
   );
   return { ...result, goals_met: met };
+}
+
+/**
+ * --only raw|cumulo: one side alone, for a CPU profile (node --cpu-prof) or its CPU time per
+ * request (process CPU, both clients and, on aedes, the broker), without the other side's work.
+ */
+async function only(kind: BrokerKind, name: string): Promise<void> {
+  const broker = await startBrokerOf(kind);
+  const side = name === 'raw' ? await rawSide(broker.url) : await cumuloSide(broker.url);
+  try {
+    await sequential(side, WARMUP, undefined);
+    await throughput(side, THROUGHPUT_REQUESTS / 4, IN_FLIGHT);
+    gc();
+    const cpu = process.cpuUsage();
+    const writesBefore = socketWrites;
+    const rate = await throughput(side, THROUGHPUT_REQUESTS, IN_FLIGHT);
+    const used = process.cpuUsage(cpu);
+    const perRequest = (used.user + used.system) / THROUGHPUT_REQUESTS;
+    console.log(
+      `${kind} ${name} alone: ${Math.round(rate)} req/s with ${IN_FLIGHT} in flight, ${perRequest.toFixed(1)} us CPU per request` +
+        (COUNT_WRITES ? `, ${((socketWrites - writesBefore) / THROUGHPUT_REQUESTS).toFixed(2)} socket writes per request` : ''),
+    );
+  } finally {
+    await side.close();
+    await broker.stop();
+  }
+}
+
+const ONLY = option('only', '');
+if (ONLY !== '') {
+  for (const kind of BROKERS) await only(kind, ONLY);
+  process.exit(0);
 }
 
 const results: Partial<Record<BrokerKind, Awaited<ReturnType<typeof measure>>>> = {};

@@ -5,7 +5,8 @@
 // write; drain() stops taking requests and waits for those in flight, for a clean shutdown.
 import type { Clock } from '../transports/clock.js';
 import type { Delivery, Endpoint } from '../transports/endpoint.js';
-import { BadRequest, defineError, type ErrorValue, type Result } from '../transports/errors.js';
+import type { Envelope } from '../transports/envelope.js';
+import { BadRequest, Internal, defineError, toErrorValue, type ErrorValue, type Result } from '../transports/errors.js';
 import { ROOT, SHARDS, topics } from '../transports/topics.js';
 import type { Transport } from '../transports/transport.js';
 import { StoreFenced } from './store-errors.js';
@@ -50,7 +51,10 @@ interface Owned {
 
 export class FabricNode {
   private readonly owned = new Map<number, Owned>();
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Requests handed to the runtime whose answer has not left yet. */
+  private inFlight = 0;
+  /** Set while drain() waits for inFlight to reach 0. */
+  private idle: (() => void) | undefined;
   /** Per sender incarnation: the last message whose token check must finish before the next goes on. */
   private readonly authOrder = new Map<string, Promise<void>>();
   private draining = false;
@@ -66,7 +70,7 @@ export class FabricNode {
 
   /** Requests being handled now. */
   get pending(): number {
-    return this.inFlight.size;
+    return this.inFlight;
   }
 
   /**
@@ -124,13 +128,29 @@ export class FabricNode {
       void d.fail(Draining('the node is shutting down; send again to the next owner'));
       return;
     }
-    const work = this.dispatch(d).then((result) => {
-      if (!result.ok && StoreFenced.is(result.error)) this.release(shard, 'fenced');
-      return result.ok ? d.reply(result.value) : d.fail(result.error);
-    });
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    // One continuation per request, and a count rather than a set of promises: the hot path
+    // allocates no promise beyond the ask's own and this one.
+    this.inFlight++;
+    void this.dispatch(d).then(
+      (result) => this.answer(d, shard, result),
+      (e: unknown) => this.answer(d, shard, { ok: false, error: Internal(`delivery failed: ${toErrorValue(e).message}`) }),
+    );
   }
+
+  /** Sends a request's answer in the turn its result comes in, and counts it done. */
+  private answer(d: Delivery, shard: number, result: Result<unknown>): void {
+    if (!result.ok && StoreFenced.is(result.error)) this.release(shard, 'fenced');
+    // Sent now, in this turn; the request counts as in flight until its reply has left (drain()).
+    // The endpoint's answers never reject.
+    void (result.ok ? d.reply(result.value) : d.fail(result.error)).then(this.answered);
+  }
+
+  private readonly answered = (): void => {
+    if (--this.inFlight > 0 || this.idle === undefined) return;
+    const idle = this.idle;
+    this.idle = undefined;
+    idle();
+  };
 
   private dispatch(d: Delivery): Promise<Result<unknown>> {
     const { envelope } = d;
@@ -142,20 +162,10 @@ export class FabricNode {
     if (typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) {
       return failed(BadRequest('a request body must be an object (or null)', { field: 'body' }));
     }
-    // A client never chooses its own caller: whatever it sent under that name is replaced, and a
-    // request without a token carries `caller: null`, so no actor can take a message from the
-    // network for one sent inside the fabric (those may carry no caller at all).
-    const { caller: _ignored, ...fields } = body as Record<string, unknown>;
-    const deliver = (caller: unknown): Promise<Result<unknown>> =>
-      this.options.system.deliver(kind, id, { ...fields, type: envelope.type, caller: caller ?? null }, {
-        ...(envelope.deadline === null ? {} : { deadline: envelope.deadline }),
-        // seq 0 marks an unsequenced (foreign) sender: nothing to de-duplicate by.
-        ...(envelope.seq > 0 ? { inc: envelope.inc, seq: envelope.seq } : {}),
-      });
     const authenticate = this.options.authenticate;
-    if (authenticate === undefined) return deliver(null);
+    if (authenticate === undefined) return this.deliver(kind, id, envelope, body, null);
     const authenticated = authenticate(envelope.token);
-    if (envelope.seq === 0) return authenticated.then((who) => (who.ok ? deliver(who.value) : who));
+    if (envelope.seq === 0) return authenticated.then((who) => (who.ok ? this.deliver(kind, id, envelope, body, who.value) : who));
     // Token checks take different times (a cache hit, an ask): hand messages of one sender to the
     // runtime in the order they came, or an actor would see a later seq first and refuse the
     // earlier one as already applied.
@@ -166,13 +176,33 @@ export class FabricNode {
     void tail.then(() => {
       if (this.authOrder.get(envelope.inc) === tail) this.authOrder.delete(envelope.inc);
     });
-    return turn.then((who) => (who.ok ? deliver(who.value) : who));
+    return turn.then((who) => (who.ok ? this.deliver(kind, id, envelope, body, who.value) : who));
+  }
+
+  /**
+   * Hands a request to its actor. A client never chooses its own caller: whatever it sent under
+   * that name is replaced, and a request without a token carries `caller: null`, so no actor can
+   * take a message from the network for one sent inside the fabric (those may carry no caller).
+   */
+  private deliver(kind: string, id: string, envelope: Envelope, body: object, caller: unknown): Promise<Result<unknown>> {
+    // A copy (a fast clone of a plain object) whose type and caller are then set over the body's.
+    const msg = Object.assign({}, body) as Record<string, unknown>;
+    msg.type = envelope.type;
+    msg.caller = caller ?? null;
+    // seq 0 marks an unsequenced (foreign) sender: nothing to de-duplicate by.
+    const options: { deadline?: number; inc?: string; seq?: number } = {};
+    if (envelope.deadline !== null) options.deadline = envelope.deadline;
+    if (envelope.seq > 0) {
+      options.inc = envelope.inc;
+      options.seq = envelope.seq;
+    }
+    return this.options.system.deliver(kind, id, msg, options);
   }
 
   /** Stops serving (new requests get DRAINING) and waits for every request in flight. */
   async drain(): Promise<void> {
     this.draining = true;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     const owned = [...this.owned.values()];
     this.owned.clear();
     await Promise.all(owned.map((o) => o.unserve()));

@@ -2,7 +2,7 @@
 // socket with Nagle off. It owns reconnection: after every reconnect it re-subscribes all of its
 // filters, and only then releases the QoS 1 publishes that were issued while it was offline.
 import { randomUUID } from 'node:crypto';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { MqttClient, type IClientOptions, type ISubscriptionGrant, type Packet } from 'mqtt';
 import { BadRequest, FabricError, Unauthorized, Unavailable, defineError, type ErrorValue } from './errors.js';
 import { FilterIndex, isValidFilter, isValidTopic } from './topic-matcher.js';
@@ -68,6 +68,7 @@ class MqttTransport implements Transport {
   constructor(
     private readonly client: MqttClient,
     readonly clientId: string,
+    private readonly batcher: WriteBatcher,
   ) {
     client.on('connect', () => this.resubscribe());
     client.on('close', () => this.setStatus('disconnected'));
@@ -146,6 +147,7 @@ class MqttTransport implements Transport {
         else reject(e instanceof FabricError ? e : new FabricError(Unavailable(`publish to ${topic} failed: ${e.message}`)));
       };
       this.inflight.add(done);
+      this.batcher.hold();
       this.client.publish(topic, payload, PUBLISH_OPTIONS[qos][retain ? 1 : 0], done);
     });
   }
@@ -254,6 +256,43 @@ function subackCodes(packet: Packet | undefined): readonly number[] | undefined 
   return packet.granted as readonly number[];
 }
 
+/**
+ * Coalesces the packets of one turn of the event loop into one socket write. mqtt.js writes each
+ * packet on its own (mqtt-packet corks the socket only until the next tick), so the PUBACKs of an
+ * incoming chunk, the replies its handlers publish from promise continuations and the requests
+ * issued meanwhile went out as separate writes: a system call each, and a TCP segment each with
+ * Nagle off. The socket is corked when data arrives or a publish is issued, and uncorked in the
+ * check phase (setImmediate), after every microtask of the turn: a sequential round trip waits
+ * only for the rest of its own turn.
+ */
+class WriteBatcher {
+  private socket: Socket | undefined;
+  private corked: Socket | undefined;
+  private readonly onData = (): void => this.hold();
+  private readonly release = (): void => {
+    const socket = this.corked;
+    this.corked = undefined;
+    socket?.uncork();
+  };
+
+  /** Called with each new connection's socket (mqtt.js makes one per connect). */
+  attach(socket: Socket): Socket {
+    this.socket = socket;
+    // Registered before mqtt.js pipes the socket into its parser: corked before any packet is read.
+    socket.on('data', this.onData);
+    return socket;
+  }
+
+  /** Corks the current socket until the turn's end, once per turn. */
+  hold(): void {
+    const socket = this.socket;
+    if (socket === undefined || this.corked !== undefined || socket.destroyed) return;
+    socket.cork();
+    this.corked = socket;
+    setImmediate(this.release);
+  }
+}
+
 function deliver(subscription: Subscription, topic: string, payload: Buffer): void {
   try {
     subscription.handler(topic, payload);
@@ -326,8 +365,9 @@ export function connectMqtt(options: MqttTransportOptions): Promise<Transport> {
   // otherwise wait for delayed ACKs, ~40 ms per hop.
   // The client starts connecting at once; its events come later, after the listeners are set.
   // (manualConnect is avoided: with it, end() re-arms the reconnect timer and the process hangs.)
-  const client = new MqttClient(() => createConnection({ host, port, noDelay: true }), clientOptions);
-  const transport = new MqttTransport(client, clientId);
+  const batcher = new WriteBatcher();
+  const client = new MqttClient(() => batcher.attach(createConnection({ host, port, noDelay: true })), clientOptions);
+  const transport = new MqttTransport(client, clientId, batcher);
   return new Promise<Transport>((resolve, reject) => {
     const unlisten = transport.onStatus((status) => {
       if (status !== 'connected') return;
