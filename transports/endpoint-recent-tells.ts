@@ -13,7 +13,9 @@ export interface SentTell {
 /**
  * Tells sent in the last `keepMs`, oldest first, in parallel arrays with a moving head (no object
  * per tell beyond the arrays' slots). While held (the link is down or recovering), nothing is
- * dropped, so every tell from `keepMs` before the outage to its end can be resent.
+ * dropped by age, so every tell from `keepMs` before the outage to its end can be resent. Never
+ * more than `maxKept` either (a virtual clock may stand still while thousands are sent): beyond
+ * that the oldest go first, and an outage that long loses them as it did before.
  */
 export class RecentTells {
   private topics: string[] = [];
@@ -22,13 +24,17 @@ export class RecentTells {
   private head = 0;
   private held = false;
 
-  constructor(private readonly keepMs: number) {}
+  constructor(
+    private readonly keepMs: number,
+    private readonly maxKept = DEFAULT_MAX_KEPT,
+  ) {}
 
   add(topic: string, bytes: Uint8Array, now: number): void {
     this.topics.push(topic);
     this.payloads.push(bytes);
     this.times.push(now);
     if (!this.held) this.forgetBefore(now - this.keepMs);
+    if (this.size > this.maxKept) this.forgetUpTo(this.times.length - this.maxKept);
   }
 
   /** Keeps everything from now on, until release(). */
@@ -58,7 +64,13 @@ export class RecentTells {
     const times = this.times;
     let head = this.head;
     while (head < times.length && times[head]! < time) head++;
-    if (head === this.head) return;
+    this.forgetUpTo(head);
+  }
+
+  /** Forgets the tells before index `head`. */
+  private forgetUpTo(head: number): void {
+    const times = this.times;
+    if (head <= this.head) return;
     // The arrays are cut down once the forgotten part is most of them: amortized O(1) per tell.
     if (head >= 1024 && head * 2 >= times.length) {
       this.topics = this.topics.slice(head);
@@ -74,3 +86,4 @@ export class RecentTells {
 }
 
 const EMPTY = new Uint8Array(0);
+const DEFAULT_MAX_KEPT = 10_000;
