@@ -8,6 +8,7 @@ import { backoffDelay } from './backoff.js';
 import type { Envelope } from './envelope.js';
 import { ActorStopped, Escalated, SystemStopped } from './errors.js';
 import { GONE, GrainCell } from './grain-cell.js';
+import { GrainMailbox } from './grain-mailbox.js';
 import { GrainRef } from './grain-ref.js';
 import type { MailboxOwner, NactMailbox } from './nact-engine.js';
 import { RestartBudget } from './restart-budget.js';
@@ -42,7 +43,6 @@ export class KindRuntime<S, M extends Message, R> implements MailboxOwner {
   readonly active = new Map<string, GrainCell<S, M, R>>();
   stopped = false;
   private readonly mailbox: NactMailbox;
-  private spawnSeq = 0;
 
   constructor(
     readonly host: GrainHost,
@@ -97,19 +97,13 @@ export class KindRuntime<S, M extends Message, R> implements MailboxOwner {
     return cell;
   }
 
-  private spawnMailbox(id: string, cell: GrainCell<S, M, R>): NactMailbox {
-    const engine = this.host.rt.engine;
-    try {
-      return engine.spawn(this.mailbox, id, cell);
-    } catch {
-      // The previous activation's mailbox is still draining under this name: nact names must be
-      // unique among siblings, and `+` never occurs in an id.
-      return engine.spawn(this.mailbox, `${id}+${++this.spawnSeq}`, cell);
-    }
+  /** Activations drain their own queue, many messages a turn (see grain-mailbox.ts). */
+  private spawnMailbox(_id: string, cell: GrainCell<S, M, R>): NactMailbox {
+    return new GrainMailbox(cell);
   }
 
   /**
-   * An activation crashed (nact holds its mailbox until this resolves): back off, reload from
+   * An activation crashed (its mailbox is held until this resolves): back off, reload from
    * the store and activate again, within the kind's restart budget per actor. A spent budget
    * deactivates the actor (its queued messages get ESCALATED; the next message starts afresh);
    * a fenced write deactivates it at once, since this node no longer owns its shard.

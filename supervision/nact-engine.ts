@@ -1,7 +1,8 @@
 // nact 7 as the local mailbox engine, behind a narrow typed face. nact queues each actor's
 // messages and runs them one at a time (a setImmediate turn per message) and calls the crash
 // callback with the mailbox held; everything else (names, request/reply, restart budgets,
-// backoff, passivation) is ours. Only this file and nact-baseline.ts import nact.
+// backoff, passivation) is ours. Virtual-actor activations drain their own queues instead
+// (grain-mailbox.ts: many messages a turn). Only this file and nact-baseline.ts import nact.
 import { createRequire } from 'node:module';
 import { Nobody, spawn, start, stop as stopRef } from 'nact';
 import type { Ref, SupervisionContext } from 'nact';

@@ -33,6 +33,13 @@ export type InstanceContext = GrainContext<InstanceState, InstanceMessage>;
 /** The durable reminder that keeps a server with work under way (or owed) moving. */
 export const RESUME = 'resume';
 
+/**
+ * Activations whose create was granted its quota reservation: the record still says
+ * `reserving` (a crash before the build's first write asks again, idempotently), but in this
+ * activation the build need not ask the quota actor a second time.
+ */
+export const reservedHere = new WeakSet<InstanceContext>();
+
 export interface WorkflowSettings {
   readonly events: EventSink;
   /** Hosts a build may fail on before it ends in ERROR (Nova's max_attempts, default 3). */
@@ -96,7 +103,10 @@ export async function write(ctx: InstanceContext, s: WorkflowSettings, next: Ins
   if (busy && !wasBusy) await Promise.all([remind(ctx, s), ctx.persist(stamped)]);
   else await ctx.persist(stamped);
   const indexed = options.index === false || (await syncIndex(ctx, prev, stamped));
-  if (!busy && wasBusy && indexed) await ctx.cancelReminder(RESUME);
+  // Not awaited: whatever follows (an event) depends on the record and the index, not on the
+  // reminder being gone (a reminder left by a crash finds nothing to do); the handler's reply
+  // still waits for it, and its failure crashes the actor.
+  if (!busy && wasBusy && indexed) void ctx.cancelReminder(RESUME);
   if (!busy && !wasBusy && !indexed) await remind(ctx, s);
   return stamped;
 }
@@ -186,6 +196,7 @@ export async function settleObligations(ctx: InstanceContext, s: WorkflowSetting
 async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void> {
   let r = await settleObligations(ctx, s);
   let quota = r.quota;
+  if (quota === 'reserving' && reservedHere.has(ctx)) quota = 'reserved';
   if (quota === 'reserving') {
     // Persisted before the reservation was asked for: ask again (reserve is idempotent per id).
     const reserved = await reserveQuota(ctx, r.projectId, r.id, r.flavor);

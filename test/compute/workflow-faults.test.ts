@@ -114,7 +114,8 @@ void test('a host that dies during the build: the server is rebuilt on another h
 });
 
 void test('half the boots failing: every server ends ACTIVE or ERROR and host claims match the servers exactly', async (t) => {
-  const c = await startCompute({ hosts: 4, driver: { failureRate: 0.5, seed: 3 } });
+  // A seed whose draws give both outcomes over these 12 servers (the draws follow message order).
+  const c = await startCompute({ hosts: 4, driver: { failureRate: 0.5, seed: 4 } });
   t.after(() => c.stop());
   await c.must('quota', 'project-a', { type: 'setLimits', caller: SYSTEM_CALLER, limits: { instances: 100, cores: 100, ramMb: 1_000_000 } } as Message);
   const created = await c.drive(Promise.all(Array.from({ length: 12 }, () => c.ask<InstanceView>('instance', crypto.randomUUID(), { type: 'create', caller: ALICE, name: 'x', flavorId: '1' } as Message))));

@@ -91,8 +91,12 @@ export interface Compute {
   stop(): Promise<void>;
 }
 
-/** Moves virtual time in small steps (letting actors run between them) until `p` settles. */
-export async function drive<T>(clock: VirtualClock, p: Promise<T>, limitMs = 120_000, stepMs = 5): Promise<T> {
+/**
+ * Moves virtual time in small steps (letting actors run between them) until `p` settles. With
+ * `idle`, each step first waits for it (the store's flush): virtual time must not race ahead of
+ * writes that take real time (LMDB), or asks would time out in virtual time while they commit.
+ */
+export async function drive<T>(clock: VirtualClock, p: Promise<T>, limitMs = 120_000, stepMs = 5, idle?: () => Promise<void>): Promise<T> {
   let settled: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   p.then(
     (value) => (settled = { ok: true, value }),
@@ -102,6 +106,7 @@ export async function drive<T>(clock: VirtualClock, p: Promise<T>, limitMs = 120
   await clock.advanceAsync(0);
   while (settled === undefined) {
     if (clock.now() >= end) throw new Error(`not settled within ${limitMs} ms of virtual time`);
+    if (idle !== undefined) await idle();
     await clock.advanceAsync(stepMs);
   }
   if (!settled.ok) throw settled.error;
@@ -123,8 +128,10 @@ export async function startCompute(options: ComputeOptions = {}): Promise<Comput
     if (!registered.ok) throw new Error(`${registered.error.code}: ${registered.error.message}`);
   }
   const ask = <T>(kind: string, id: string, msg: Message): Promise<Result<T>> => system.ref(kind, id).ask(msg) as Promise<Result<T>>;
+  const flushed = (): Promise<void> => store.flushed();
+  const run = <T>(p: Promise<T>, limitMs?: number): Promise<T> => drive(clock, p, limitMs, 5, flushed);
   const must = async <T>(kind: string, id: string, msg: Message): Promise<T> => {
-    const r = await drive(clock, ask<T>(kind, id, msg));
+    const r = await run(ask<T>(kind, id, msg));
     if (!r.ok) throw new Error(`${kind}/${id} ${msg.type}: ${r.error.code} ${r.error.message}`);
     return r.value;
   };
@@ -142,13 +149,13 @@ export async function startCompute(options: ComputeOptions = {}): Promise<Comput
     ask,
     must,
     create: (who, fields = {}, id = randomUUID()) =>
-      drive(clock, ask<InstanceView>('instance', id, { type: 'create', caller: who, name: `vm-${id.slice(0, 8)}`, flavorId: '1', ...fields } as unknown as Message)),
-    show: (who, id) => drive(clock, ask<InstanceView>('instance', id, { type: 'show', caller: who } as Message)),
+      run(ask<InstanceView>('instance', id, { type: 'create', caller: who, name: `vm-${id.slice(0, 8)}`, flavorId: '1', ...fields } as unknown as Message)),
+    show: (who, id) => run(ask<InstanceView>('instance', id, { type: 'show', caller: who } as Message)),
     async reach(id, status, from = 0) {
-      await drive(clock, events.find((e) => e.type === 'instance.status' && e.id === id && e.body.status === status, from));
+      await run(events.find((e) => e.type === 'instance.status' && e.id === id && e.body.status === status, from));
       return must<InstanceView>('instance', id, { type: 'show', caller: SYSTEM_CALLER } as Message);
     },
-    drive: (p, limitMs) => drive(clock, p, limitMs),
+    drive: (p, limitMs) => run(p, limitMs),
     host: (id) => must<HostView>('host', id, { type: 'describe', caller: SYSTEM_CALLER } as Message),
     quota: (projectId) => must<QuotaView>('quota', projectId, { type: 'show', caller: SYSTEM_CALLER } as Message),
     stop: () => system.stop(),
