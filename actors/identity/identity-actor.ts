@@ -99,15 +99,17 @@ export function createIdentityKind(options: IdentityKindOptions) {
   /** Stores every hash of this domain still being computed, in one write. */
   async function settlePasswords(ctx: Ctx): Promise<Answer> {
     const mine = [...pending.entries()].filter(([key]) => key.startsWith(`${ctx.id}/`));
-    const hashes = await Promise.all(mine.map(([, computing]) => computing));
+    // A hash that failed is dropped: the user keeps no password until the next bootstrap.
+    const hashes = await Promise.allSettled(mine.map(([, computing]) => computing));
     const users = { ...ctx.state.users };
     let settled = 0;
     mine.forEach(([key], i) => {
       const userId = key.slice(ctx.id.length + 1);
       const user = users[userId];
+      const hashed = hashes[i]!;
       // A password set meanwhile (updateUser) wins over the bootstrap's.
-      if (user !== undefined && user.password === null) {
-        users[userId] = { ...user, password: hashes[i]! };
+      if (user !== undefined && user.password === null && hashed.status === 'fulfilled') {
+        users[userId] = { ...user, password: hashed.value };
         settled++;
       }
     });
