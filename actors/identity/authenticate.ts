@@ -124,12 +124,13 @@ async function mint(ctx: Ctx, user: UserRecord, asked: ScopeRequest, ttlMs: numb
     issuedAt: now,
     expiresAt: now + ttlMs,
   };
-  // The user's list first: a token that exists is always one a sweep can find.
+  // Both writes at once, and the token is revealed only once both are durable: a token anyone
+  // holds is always on the user's list for sweeps to find. A crash between them leaves at most a
+  // record whose secret nobody was given. Sweeps cannot run meanwhile: they run in this mailbox.
   const add: UserTokensMessage = { type: 'add', caller: SYSTEM_CALLER, hash, target: targetOf(scope), expiresAt: record.expiresAt };
-  const listed = await ctx.ref(USER_TOKENS_KIND, user.id).ask(add);
-  if (!listed.ok) return refuse(Unavailable(`could not record the token: ${listed.error.code}`));
   const issue: TokenMessage = { type: 'issue', caller: SYSTEM_CALLER, record };
-  const issued = await ctx.ref(TOKEN_KIND, hash).ask(issue);
+  const [listed, issued] = await Promise.all([ctx.ref(USER_TOKENS_KIND, user.id).ask(add), ctx.ref(TOKEN_KIND, hash).ask(issue)]);
+  if (!listed.ok) return refuse(Unavailable(`could not record the token: ${listed.error.code}`));
   if (!issued.ok) return refuse(Unavailable(`could not store the token: ${issued.error.code}`));
   return { token, caller: callerOf(record), expiresAt: record.expiresAt };
 }
