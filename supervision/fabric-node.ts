@@ -169,13 +169,14 @@ export class FabricNode {
     // Token checks take different times (a cache hit, an ask): hand messages of one sender to the
     // runtime in the order they came, or an actor would see a later seq first and refuse the
     // earlier one as already applied.
-    const previous = this.authOrder.get(envelope.inc) ?? Promise.resolve();
-    const turn = previous.then(() => authenticated);
-    const tail = turn.then(noop, noop);
-    this.authOrder.set(envelope.inc, tail);
-    void tail.then(() => {
-      if (this.authOrder.get(envelope.inc) === tail) this.authOrder.delete(envelope.inc);
-    });
+    const inc = envelope.inc;
+    const previous = this.authOrder.get(inc);
+    const turn = previous === undefined ? authenticated : previous.then(() => authenticated);
+    const forget = (): void => {
+      if (this.authOrder.get(inc) === tail) this.authOrder.delete(inc);
+    };
+    const tail: Promise<void> = turn.then(forget, forget);
+    this.authOrder.set(inc, tail);
     return turn.then((who) => (who.ok ? this.deliver(kind, id, envelope, body, who.value) : who));
   }
 
@@ -215,8 +216,6 @@ function isLease(x: unknown): x is ShardLease {
   const l = x as Record<string, unknown>;
   return Number.isInteger(l.shard) && typeof l.owner === 'string' && Number.isInteger(l.epoch) && typeof l.since === 'number';
 }
-
-function noop(): void {}
 
 function failed(error: ErrorValue): Promise<Result<unknown>> {
   return Promise.resolve({ ok: false, error });
