@@ -141,9 +141,9 @@ export async function resume(ctx: InstanceContext, s: WorkflowSettings): Promise
       return schedule(ctx, s);
     case 'networking':
       // No network service yet: ports are a later issue; the step is kept so the phases match Nova.
+      // The next step follows in the same turn of the mailbox (it is persisted, so a crash resumes there).
       await write(ctx, s, moved(r, 'networked'));
-      ctx.self.tell({ type: 'resume' });
-      return;
+      return resume(ctx, s);
     case 'block_device_mapping':
       return requestSpawn(ctx, s, await write(ctx, s, { ...moved(r, 'mapped'), spawnAt: ctx.clock.now() }));
     case 'spawning':
@@ -225,7 +225,8 @@ async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void
   const strays = intents.filter((h) => h !== hostId);
   await write(ctx, s, { ...moved(r, 'scheduled'), quota, hostId, claimIntents: strays, inGroup: r.group !== null });
   if (strays.length > 0) await settleObligations(ctx, s);
-  ctx.self.tell({ type: 'resume' });
+  // On to networking at once: a self-message would cost a mailbox hop per step.
+  return resume(ctx, s);
 }
 
 /**
