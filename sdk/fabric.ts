@@ -15,7 +15,7 @@ import { processPool, WorkerPool } from '../workers/index.js';
 import { FLAVOR_CATALOG_ID, FLAVORS_KIND, INSTANCE_KIND, type FlavorMessage } from '../actors/compute/index.js';
 import type { SchedulerKindOptions } from '../actors/scheduler/index.js';
 import { endpointGateway, startApi, type ApiServer } from '../api/server.js';
-import { HOST_KIND, type HostKindOptions, type HostMessage, type HostView, type Inventory } from '../hosts/compute/index.js';
+import { createFakeDriver, HOST_KIND, withImageCache, type HostKindOptions, type HostMessage, type HostView, type Inventory } from '../hosts/compute/index.js';
 import { attachMetrics, createActorSystem, logInspection, openLmdbStore, type ActorSystem, type LmdbStore } from '../supervision/index.js';
 import { FabricNode } from '../supervision/fabric-node.js';
 import { startBroker, type EmbeddedBroker } from '../transports/broker.js';
@@ -136,17 +136,19 @@ export class Fabric {
         void endpoint?.publishEvent(topics.event(e.projectId, e.kind, e.id), e.type, { ...e.body, at: e.at, kind: e.kind, id: e.id });
       },
     };
+    // The process's CPU-heavy work (hashing, image probing and conversion) leaves the event loop.
+    const images = unwrap(registerImages(system, { dataDir, pool, events }));
+    // Hosts put an instance's image in their cache before the driver boots it.
+    const driver = withImageCache(options.hostOptions?.driver ?? createFakeDriver(), images);
     unwrap(
       registerServices(system, {
         events,
         ...(options.tokenTtlMs === undefined ? {} : { tokenTtlMs: options.tokenTtlMs }),
         ...(options.passwordCost === undefined ? {} : { passwordCost: options.passwordCost }),
         ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-        ...(options.hostOptions === undefined ? {} : { hosts: options.hostOptions }),
+        hosts: { ...options.hostOptions, driver },
       }),
     );
-    // The process's CPU-heavy work (hashing, image probing and conversion) leaves the event loop.
-    const images = unwrap(registerImages(system, { dataDir, pool, events }));
     const verify = tokenVerifier(system, { cacheMs: 1000 });
 
     const nodeId = `node-${randomBytes(6).toString('hex')}`;

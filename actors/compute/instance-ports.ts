@@ -67,9 +67,13 @@ export function removeSummary(refs: Refs, projectId: string, id: string): Promis
   return ask(refs, SERVERS_KIND, projectId, { type: 'remove', caller: SYSTEM_CALLER, id } as Message);
 }
 
-/** Starts the boot; the host tells `instance/<id>` spawned or spawnFailed when it is done. */
-export function spawnOn(refs: Refs, hostId: string, instanceId: string): Promise<Result<unknown>> {
-  return ask(refs, HOST_KIND, hostId, { type: 'spawn', caller: SYSTEM_CALLER, instanceId, replyTo: `instance/${instanceId}` } as Message);
+/**
+ * Starts the boot; the host tells `instance/<id>` spawned or spawnFailed when it is done. With an
+ * image, the host fetches it first with the rights of the instance's project.
+ */
+export function spawnOn(refs: Refs, hostId: string, instanceId: string, image: { readonly id: string; readonly projectId: string } | null): Promise<Result<unknown>> {
+  const msg = { type: 'spawn', caller: SYSTEM_CALLER, instanceId, replyTo: `instance/${instanceId}` };
+  return ask(refs, HOST_KIND, hostId, (image === null ? msg : { ...msg, image }) as Message);
 }
 
 export function unclaimOn(refs: Refs, hostId: string, instanceId: string): Promise<Result<unknown>> {

@@ -246,7 +246,7 @@ function placementFault(ctx: InstanceContext, r: InstanceRecord, error: ErrorVal
 async function requestSpawn(ctx: InstanceContext, s: WorkflowSettings, r: InstanceRecord): Promise<void> {
   const hostId = r.hostId;
   if (hostId === null) throw new Error(`instance/${r.id}: spawning without a host`);
-  const asked = await spawnOn(ctx, hostId, r.id);
+  const asked = await spawnOn(ctx, hostId, r.id, r.imageId === null ? null : { id: r.imageId, projectId: r.projectId });
   if (!asked.ok) await hostFailed(ctx, s, hostId, `${asked.error.code}: ${asked.error.message}`);
 }
 

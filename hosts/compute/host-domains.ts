@@ -9,7 +9,7 @@ import { refuse, type Refusal } from '../../supervision/index.js';
 import { Conflict, Unavailable } from '../../transports/errors.js';
 import { DomainNotFound } from './errors.js';
 import type { HostContext, HostDeps } from './host-context.js';
-import type { Domain, DomainView, HostMessage, SpawnOutcomeMessage } from './host-messages.js';
+import type { Domain, DomainImage, DomainView, HostMessage, SpawnOutcomeMessage } from './host-messages.js';
 import { own, without } from './host-state.js';
 import type { PowerAction } from './hypervisor.js';
 
@@ -52,7 +52,8 @@ function startBoot(ctx: HostContext, deps: HostDeps, instanceId: string, domain:
   };
   // Runs beside the mailbox (a boot may take minutes); every outcome, even a driver that
   // throws, comes back as a message, so nothing is left floating.
-  void deps.driver.spawn({ hostId: ctx.id, instanceId, resources }, { clock: ctx.clock }).then(
+  const spec = domain.image === undefined ? { hostId: ctx.id, instanceId, resources } : { hostId: ctx.id, instanceId, resources, image: domain.image };
+  void deps.driver.spawn(spec, { clock: ctx.clock }).then(
     (outcome) => done(outcome.ok, outcome.ok ? undefined : outcome.reason),
     (caught: unknown) => done(false, `driver ${deps.driver.name} threw: ${String(caught)}`),
   );
@@ -62,8 +63,10 @@ function startBoot(ctx: HostContext, deps: HostDeps, instanceId: string, domain:
  * A new boot of a domain: the attempt number goes up (persisted before the boot starts), so the
  * outcome of an earlier boot of it, if one still arrives, is recognised as stale and ignored.
  */
-function rebooted(ctx: HostContext, current: Domain | undefined, replyTo: string): Domain {
-  return { state: 'spawning', replyTo, attempt: (current?.attempt ?? 0) + 1, since: ctx.clock.now(), reason: null };
+function rebooted(ctx: HostContext, current: Domain | undefined, replyTo: string, image: DomainImage | undefined): Domain {
+  const domain: Domain = { state: 'spawning', replyTo, attempt: (current?.attempt ?? 0) + 1, since: ctx.clock.now(), reason: null };
+  const kept = image ?? current?.image;
+  return kept === undefined ? domain : { ...domain, image: kept };
 }
 
 export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>): Promise<DomainView | Refusal> {
@@ -88,7 +91,7 @@ export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>)
     return domainView(ctx, msg.instanceId, domain);
   }
   // New, failed before, or spawning with its boot lost (a crash): boot (again).
-  const domain = rebooted(ctx, current, msg.replyTo);
+  const domain = rebooted(ctx, current, msg.replyTo, msg.image);
   await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
   startBoot(ctx, deps, msg.instanceId, domain);
   return domainView(ctx, msg.instanceId, domain);
@@ -154,7 +157,7 @@ export async function resumeBoots(ctx: HostContext, deps: HostDeps): Promise<voi
   const lost = Object.entries(state.domains).filter(([id, domain]) => domain.state === 'spawning' && !isBooting(ctx, deps, id));
   if (lost.length === 0) return;
   const domains = { ...state.domains };
-  for (const [id, domain] of lost) domains[id] = rebooted(ctx, domain, domain.replyTo);
+  for (const [id, domain] of lost) domains[id] = rebooted(ctx, domain, domain.replyTo, undefined);
   await ctx.persist({ ...state, domains });
   for (const [id] of lost) startBoot(ctx, deps, id, domains[id]!);
 }

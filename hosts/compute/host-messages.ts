@@ -28,6 +28,9 @@ export type Inventory = Static<typeof Inventory>;
 /** `kind/id` of the actor told when a boot ends (the instance). */
 export const Address = Type.String({ maxLength: 200, pattern: '^[a-z][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._:@-]*$' });
 
+/** An instance's image: its id, and the project whose access to it the host checks when fetching. */
+export const DomainImage = Type.Object({ id: ActorId, projectId: Type.Union([ActorId, Type.Null()]) }, { additionalProperties: false });
+
 export const PowerActionSchema = Type.Union([Type.Literal('stop'), Type.Literal('start'), Type.Literal('reboot-soft'), Type.Literal('reboot-hard')]);
 
 const object = { additionalProperties: false } as const;
@@ -45,7 +48,17 @@ export const HostMessage = Type.Union([
     object,
   ),
   Type.Object({ type: Type.Literal('unclaim'), caller: Caller, instanceId: ActorId }, object),
-  Type.Object({ type: Type.Literal('spawn'), caller: Caller, instanceId: ActorId, replyTo: Address }, object),
+  Type.Object(
+    {
+      type: Type.Literal('spawn'),
+      caller: Caller,
+      instanceId: ActorId,
+      replyTo: Address,
+      /** The image the VM boots from: the host fetches it (once, then from its cache) before the driver boots. */
+      image: Type.Optional(DomainImage),
+    },
+    object,
+  ),
   Type.Object({ type: Type.Literal('destroy'), caller: Caller, instanceId: ActorId }, object),
   Type.Object({ type: Type.Literal('power'), caller: Caller, instanceId: ActorId, action: PowerActionSchema }, object),
   /** The host's own note that a boot ended (the driver runs outside the mailbox). System only. */
@@ -57,6 +70,7 @@ export const HostMessage = Type.Union([
 export type HostMessage = Static<typeof HostMessage>;
 
 export type DomainState = 'spawning' | 'running' | 'shutoff' | 'error';
+export type DomainImage = Static<typeof DomainImage>;
 
 /** The host-local domain of one VM. */
 export interface Domain {
@@ -69,6 +83,8 @@ export interface Domain {
   readonly since: number;
   /** Why it is in error. */
   readonly reason: string | null;
+  /** The image it boots from (kept, so a boot resumed after a crash fetches it too). */
+  readonly image?: DomainImage;
 }
 
 export interface HostClaim {

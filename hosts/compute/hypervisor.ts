@@ -4,6 +4,7 @@
 // starts it and is told the outcome later, never blocking its mailbox on it.
 import type { Clock } from '../../transports/clock.js';
 import type { Resources } from '../../actors/scheduler/index.js';
+import type { DomainImage } from './host-messages.js';
 
 export type PowerAction = 'stop' | 'start' | 'reboot-soft' | 'reboot-hard';
 
@@ -11,6 +12,8 @@ export interface DomainSpec {
   readonly hostId: string;
   readonly instanceId: string;
   readonly resources: Resources;
+  /** The image to boot from, when the instance names one (see image-cache-driver.ts). */
+  readonly image?: DomainImage;
 }
 
 export type DriverOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
