@@ -37,11 +37,21 @@ export function tokenVerifier(system: ActorSystem, options: VerifierOptions = {}
   // Keyed by hash, so the cache holds no secret.
   const cache = new Map<string, Cached>();
   const clock = system.clock;
+  // One token remembered with its hash: no more than a request in flight holds anyway.
+  let lastToken = '';
+  let lastHash = '';
 
   return async (token) => {
     if (token === null || token === '') return ok(undefined);
     if (!looksLikeToken(token)) return err(Unauthorized(BAD_TOKEN));
-    const hash = hashToken(token);
+    // A burst of messages with one token (an API request fans out to many actors) hashes it once.
+    let hash: string;
+    if (token === lastToken) hash = lastHash;
+    else {
+      hash = hashToken(token);
+      lastToken = token;
+      lastHash = hash;
+    }
     if (cacheMs > 0) {
       const hit = cache.get(hash);
       if (hit !== undefined) {
