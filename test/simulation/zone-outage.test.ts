@@ -21,6 +21,8 @@ test('zone outage, scheduler restart and broker outage in one run', async () => 
   assert.equal(new Set(audit!.faults.map((x) => x.id)).size, f.instancesOnFailedHosts);
   assert.ok(audit!.faults.every((x) => x.outcome !== 'rescheduled' || !x.placedOn!.startsWith('az1-')), 'rebuilt outside the dark zone');
   assert.deepEqual(audit!.mismatches, []);
+  // Builds still in flight at the end hold their claims rightly; a handful at most at this rate.
+  assert.ok(audit!.inFlight <= 5, `${audit!.inFlight} builds in flight at the end`);
 
   const during = report.timeline.filter((p) => p.t > 2 * 3600 && p.t < 3 * 3600);
   assert.ok(during.length > 0 && during.every((p) => p.hostsDown === 6), 'az1 is down from 2h to 3h');
