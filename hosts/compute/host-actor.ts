@@ -1,7 +1,8 @@
 // The compute host actor, `host/<id>`: a hypervisor's inventory and allocation ratios, its
 // claims, the host-local domains of its VMs, its enabled flag and its heartbeats. A durable
 // reminder beats every heartbeatMs (the simulated host agent) and each beat, like every change of
-// capacity, is reported to the scheduler. Changes are persisted before they are answered.
+// capacity, is reported to the scheduler. Changes are persisted before they are answered. Claims
+// and domains are the actor's entries, so a claim or a boot writes only its own entry.
 import { compileCheck } from '../../actors/schema-check.js';
 import { mustBeAdmin, mustBeSystem } from '../../actors/identity/caller.js';
 import { DEFAULT_SCHEDULER, DEFAULT_SERVICE_DOWN_MS } from '../../actors/scheduler/index.js';
@@ -12,7 +13,7 @@ import { commit, HEARTBEAT_REMINDER, report, view, type HostContext, type HostDe
 import { destroy, power, resumeBoots, spawn, spawnDone } from './host-domains.js';
 import { HostMessage, type DomainView, type HostView, type UnclaimView } from './host-messages.js';
 import { bid, claim, unclaim } from './host-placement.js';
-import { INITIAL_HOST, registered, type HostState } from './host-state.js';
+import { INITIAL_HOST, migrated, registered, type HostEntry, type HostState } from './host-state.js';
 import type { HypervisorDriver } from './hypervisor.js';
 import type { BidView, ClaimView } from '../../actors/scheduler/index.js';
 
@@ -34,7 +35,7 @@ export type HostReply = HostView | BidView | ClaimView | UnclaimView | DomainVie
 
 const invalid = compileCheck(HostMessage);
 
-export function createHostKind(options: HostKindOptions = {}): KindDefinition<HostState, HostMessage, HostReply> {
+export function createHostKind(options: HostKindOptions = {}): KindDefinition<HostState, HostMessage, HostReply, HostEntry> {
   const deps: HostDeps = {
     driver: options.driver ?? createFakeDriver(),
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
@@ -42,7 +43,7 @@ export function createHostKind(options: HostKindOptions = {}): KindDefinition<Ho
     schedulerId: options.schedulerId ?? DEFAULT_SCHEDULER,
     booting: new WeakMap(),
   };
-  return defineKind<HostState, HostMessage, HostReply>({
+  return defineKind<HostState, HostMessage, HostReply, HostEntry>({
     name: HOST_KIND,
     messageTypes: {
       register: true,
@@ -60,11 +61,13 @@ export function createHostKind(options: HostKindOptions = {}): KindDefinition<Ho
       spawnDone: true,
     },
     initialState: INITIAL_HOST,
+    entries: true,
     // A host stands for a running hypervisor agent (it beats every heartbeatMs anyway): it stays
     // active, so a boot longer than the idle time is never cut short by passivation.
     idleAfterMs: Number.POSITIVE_INFINITY,
     onActivate(ctx) {
-      return resumeBoots(ctx, deps);
+      migrate(ctx);
+      resumeBoots(ctx, deps);
     },
     onReminder(ctx, name) {
       if (name === HEARTBEAT_REMINDER) beat(ctx, deps);
@@ -114,13 +117,19 @@ export function createHostKind(options: HostKindOptions = {}): KindDefinition<Ho
 /** The kind with default options: the fake driver, 10 s heartbeats, `scheduler/default`. */
 export const hostKind = createHostKind();
 
-async function change(ctx: HostContext, deps: HostDeps, next: HostState): Promise<HostView> {
-  await commit(ctx, deps, next);
+function change(ctx: HostContext, deps: HostDeps, next: HostState): HostView {
+  commit(ctx, deps, next);
   return view(ctx, deps, next);
 }
 
+/** A host stored with its claims and domains inline (before they were entries) is rewritten as record and entries. */
+function migrate(ctx: HostContext): void {
+  const moved = migrated(ctx.state);
+  if (moved !== undefined) void ctx.persist(moved.state, { put: moved.put }); // messages wait for onActivate, replies for the write
+}
+
 async function register(ctx: HostContext, deps: HostDeps, inventory: HostState['inventory'] & object): Promise<HostView> {
-  const next = registered(ctx.state, inventory, ctx.clock.now());
+  const next = registered(ctx.state, ctx.entries, inventory, ctx.clock.now());
   await ctx.persist(next);
   await ctx.setReminder(HEARTBEAT_REMINDER, deps.heartbeatMs, { periodMs: deps.heartbeatMs });
   report(ctx, deps, next);

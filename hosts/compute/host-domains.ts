@@ -8,9 +8,9 @@ import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
 import { refuse, type Refusal } from '../../supervision/index.js';
 import { Conflict, Unavailable } from '../../transports/errors.js';
 import { DomainNotFound } from './errors.js';
-import type { HostContext, HostDeps } from './host-context.js';
+import type { Boot, HostContext, HostDeps } from './host-context.js';
 import type { Domain, DomainImage, DomainView, HostMessage, SpawnOutcomeMessage } from './host-messages.js';
-import { own, without } from './host-state.js';
+import { claimOf, domainKey, domainOf, domainsOf } from './host-state.js';
 import type { PowerAction } from './hypervisor.js';
 
 type Msg<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
@@ -32,31 +32,55 @@ function spawnFailed(ctx: HostContext, reason: string): SpawnOutcomeMessage {
   return { type: 'spawnFailed', caller: SYSTEM_CALLER, hostId: ctx.id, reason };
 }
 
-function isBooting(ctx: HostContext, deps: HostDeps, instanceId: string): boolean {
-  return deps.booting.get(ctx)?.has(instanceId) === true;
-}
-
-/** Starts the driver's boot; its outcome arrives later as this host's own `spawnDone`. */
-function startBoot(ctx: HostContext, deps: HostDeps, instanceId: string, domain: Domain): void {
+function boots(ctx: HostContext, deps: HostDeps): Map<string, Boot> {
   let booting = deps.booting.get(ctx);
   if (booting === undefined) {
-    booting = new Set();
+    booting = new Map();
     deps.booting.set(ctx, booting);
   }
-  booting.add(instanceId);
-  const resources = own(ctx.state.claims, instanceId)?.resources ?? { vcpus: 0, ramMb: 0, diskGb: 0 };
+  return booting;
+}
+
+/** A boot of this very attempt of the domain is under way, or starts once its write is durable. */
+function isBooting(ctx: HostContext, deps: HostDeps, instanceId: string, domain: Domain): boolean {
+  return deps.booting.get(ctx)?.get(instanceId)?.attempt === domain.attempt;
+}
+
+/** Does nothing: a failed write crashes the actor, which the runtime handles. */
+function ignore(): void {}
+
+/**
+ * Starts the driver's boot once `written` (the write of the spawning domain) is durable, so no VM
+ * runs that a crash would forget; its outcome arrives later as this host's own `spawnDone`. The
+ * boot is known at once, so a repeated spawn meanwhile does not start another.
+ */
+function startBoot(ctx: HostContext, deps: HostDeps, instanceId: string, domain: Domain, written: Promise<void>): void {
+  const booting = boots(ctx, deps);
+  const boot: Boot = { attempt: domain.attempt, started: false };
+  booting.set(instanceId, boot);
+  const resources = claimOf(ctx.entries, instanceId)?.resources ?? { vcpus: 0, ramMb: 0, diskGb: 0 };
   const self = ctx.self;
   const done = (ok: boolean, reason: string | undefined): void => {
-    booting.delete(instanceId);
+    if (booting.get(instanceId) === boot) booting.delete(instanceId);
     self.tell({ type: 'spawnDone', caller: SYSTEM_CALLER, instanceId, attempt: domain.attempt, ok, ...(reason === undefined ? {} : { reason }) });
   };
-  // Runs beside the mailbox (a boot may take minutes); every outcome, even a driver that
-  // throws, comes back as a message, so nothing is left floating.
   const spec = domain.image === undefined ? { hostId: ctx.id, instanceId, resources } : { hostId: ctx.id, instanceId, resources, image: domain.image };
-  void deps.driver.spawn(spec, { clock: ctx.clock }).then(
-    (outcome) => done(outcome.ok, outcome.ok ? undefined : outcome.reason),
-    (caught: unknown) => done(false, `driver ${deps.driver.name} threw: ${String(caught)}`),
-  );
+  const run = (): void => {
+    // Superseded while its write was pending (the actor restarted and booted it again).
+    if (booting.get(instanceId) !== boot) return;
+    boot.started = true;
+    // Runs beside the mailbox (a boot may take minutes); every outcome, even a driver that
+    // throws, comes back as a message, so nothing is left floating.
+    void deps.driver.spawn(spec, { clock: ctx.clock }).then(
+      (outcome) => done(outcome.ok, outcome.ok ? undefined : outcome.reason),
+      (caught: unknown) => done(false, `driver ${deps.driver.name} threw: ${String(caught)}`),
+    );
+  };
+  // A failed write crashes the actor: the boot never starts, and the reactivation finds the
+  // domain's stored state and boots it again if it is spawning.
+  void written.then(run, () => {
+    if (booting.get(instanceId) === boot) booting.delete(instanceId);
+  });
 }
 
 /**
@@ -69,11 +93,16 @@ function rebooted(ctx: HostContext, current: Domain | undefined, replyTo: string
   return kept === undefined ? domain : { ...domain, image: kept };
 }
 
-export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>): Promise<DomainView | Refusal> {
+/** Writes the domain of an instance (the record is unchanged: domains are entries). */
+function putDomain(ctx: HostContext, instanceId: string, domain: Domain): Promise<void> {
+  return ctx.persist(ctx.state, { put: [[domainKey(instanceId), domain]] });
+}
+
+export function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>): DomainView | Refusal {
   const state = ctx.state;
   if (!state.registered) return refuse(Conflict(`host ${ctx.id} is not registered`));
-  if (own(state.claims, msg.instanceId) === undefined) return refuse(Conflict(`instance ${msg.instanceId} has no claim on host ${ctx.id}`, { hostId: ctx.id }));
-  const current = own(state.domains, msg.instanceId);
+  if (claimOf(ctx.entries, msg.instanceId) === undefined) return refuse(Conflict(`instance ${msg.instanceId} has no claim on host ${ctx.id}`, { hostId: ctx.id }));
+  const current = domainOf(ctx.entries, msg.instanceId);
   if (state.failed) {
     // A dead host builds nothing: the instance hears it at once and reschedules.
     tellOutcome(ctx, msg.replyTo, spawnFailed(ctx, `host ${ctx.id} is down`));
@@ -83,39 +112,39 @@ export async function spawn(ctx: HostContext, deps: HostDeps, msg: Msg<'spawn'>)
     tellOutcome(ctx, msg.replyTo, spawned(ctx));
     return domainView(ctx, msg.instanceId, current);
   }
-  if (current?.state === 'spawning' && isBooting(ctx, deps, msg.instanceId)) {
+  if (current?.state === 'spawning' && isBooting(ctx, deps, msg.instanceId, current)) {
     // Already booting: the outcome will be told, to the latest replyTo.
     if (current.replyTo === msg.replyTo) return domainView(ctx, msg.instanceId, current);
     const domain = { ...current, replyTo: msg.replyTo };
-    await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
+    void putDomain(ctx, msg.instanceId, domain); // the reply waits for it
     return domainView(ctx, msg.instanceId, domain);
   }
   // New, failed before, or spawning with its boot lost (a crash): boot (again).
   const domain = rebooted(ctx, current, msg.replyTo, msg.image);
-  await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
-  startBoot(ctx, deps, msg.instanceId, domain);
+  startBoot(ctx, deps, msg.instanceId, domain, putDomain(ctx, msg.instanceId, domain));
   return domainView(ctx, msg.instanceId, domain);
 }
 
-export async function spawnDone(ctx: HostContext, msg: Msg<'spawnDone'>): Promise<DomainView> {
+export function spawnDone(ctx: HostContext, msg: Msg<'spawnDone'>): DomainView {
   const state = ctx.state;
-  const current = own(state.domains, msg.instanceId);
+  const current = domainOf(ctx.entries, msg.instanceId);
   // Destroyed meanwhile, or an older boot's late outcome: nothing to do.
   if (current === undefined || current.state !== 'spawning' || current.attempt !== msg.attempt) return domainView(ctx, msg.instanceId, current);
   const ok = msg.ok && !state.failed;
   const reason = state.failed ? `host ${ctx.id} went down during the build` : (msg.reason ?? 'the hypervisor failed the boot');
   const domain: Domain = { ...current, state: ok ? 'running' : 'error', since: ctx.clock.now(), reason: ok ? null : reason };
-  await ctx.persist({ ...state, domains: { ...state.domains, [msg.instanceId]: domain } });
-  tellOutcome(ctx, current.replyTo, ok ? spawned(ctx) : spawnFailed(ctx, reason));
+  // The instance hears the outcome once it is durable (a failed write crashes the actor, whose
+  // reactivation boots the still-spawning domain again).
+  const outcome = ok ? spawned(ctx) : spawnFailed(ctx, reason);
+  void putDomain(ctx, msg.instanceId, domain).then(() => tellOutcome(ctx, current.replyTo, outcome), ignore);
   return domainView(ctx, msg.instanceId, domain);
 }
 
 export async function destroy(ctx: HostContext, deps: HostDeps, msg: Msg<'destroy'>): Promise<DomainView | Refusal> {
-  const state = ctx.state;
-  if (own(state.domains, msg.instanceId) === undefined) return domainView(ctx, msg.instanceId, undefined);
+  if (domainOf(ctx.entries, msg.instanceId) === undefined) return domainView(ctx, msg.instanceId, undefined);
   const outcome = await deps.driver.destroy(ctx.id, msg.instanceId, { clock: ctx.clock });
   if (!outcome.ok) return refuse(Unavailable(`destroy of ${msg.instanceId} failed: ${outcome.reason}`, { hostId: ctx.id }));
-  await ctx.persist({ ...ctx.state, domains: without(ctx.state.domains, msg.instanceId) });
+  void ctx.persist(ctx.state, { remove: [domainKey(msg.instanceId)] }); // the reply waits for it
   return domainView(ctx, msg.instanceId, undefined);
 }
 
@@ -139,25 +168,28 @@ function powered(from: Domain['state'], action: PowerAction): Domain['state'] | 
 }
 
 export async function power(ctx: HostContext, deps: HostDeps, msg: Msg<'power'>): Promise<DomainView | Refusal> {
-  const current = own(ctx.state.domains, msg.instanceId);
+  const current = domainOf(ctx.entries, msg.instanceId);
   if (current === undefined) return refuse(DomainNotFound(`no domain of instance ${msg.instanceId} on host ${ctx.id}`, { hostId: ctx.id }));
   const next = powered(current.state, msg.action);
   if (next === undefined) return refuse(Conflict(`cannot ${msg.action} a domain that is ${current.state}`, { hostId: ctx.id, state: current.state }));
   const outcome = await deps.driver.power(ctx.id, msg.instanceId, msg.action, { clock: ctx.clock });
   if (!outcome.ok) return refuse(Unavailable(`${msg.action} of ${msg.instanceId} failed: ${outcome.reason}`, { hostId: ctx.id }));
   const domain: Domain = { ...current, state: next, since: ctx.clock.now() };
-  await ctx.persist({ ...ctx.state, domains: { ...ctx.state.domains, [msg.instanceId]: domain } });
+  void putDomain(ctx, msg.instanceId, domain); // the reply waits for it
   return domainView(ctx, msg.instanceId, domain);
 }
 
-/** On activation: domains persisted as spawning whose boot this activation does not run are booted again. */
-export async function resumeBoots(ctx: HostContext, deps: HostDeps): Promise<void> {
-  const state = ctx.state;
-  if (state.failed) return;
-  const lost = Object.entries(state.domains).filter(([id, domain]) => domain.state === 'spawning' && !isBooting(ctx, deps, id));
+/** On activation: domains stored as spawning whose boot this actor does not run are booted again. */
+export function resumeBoots(ctx: HostContext, deps: HostDeps): void {
+  if (ctx.state.failed) return;
+  const booting = deps.booting.get(ctx);
+  const lost: Array<[string, Domain]> = [];
+  for (const [id, domain] of Object.entries(domainsOf(ctx.entries))) {
+    if (domain.state !== 'spawning') continue;
+    const boot = booting?.get(id);
+    if (boot?.started !== true || boot.attempt !== domain.attempt) lost.push([id, rebooted(ctx, domain, domain.replyTo, undefined)]);
+  }
   if (lost.length === 0) return;
-  const domains = { ...state.domains };
-  for (const [id, domain] of lost) domains[id] = rebooted(ctx, domain, domain.replyTo, undefined);
-  await ctx.persist({ ...state, domains });
-  for (const [id] of lost) startBoot(ctx, deps, id, domains[id]!);
+  const written = ctx.persist(ctx.state, { put: lost.map(([id, domain]) => [domainKey(id), domain]) });
+  for (const [id, domain] of lost) startBoot(ctx, deps, id, domain, written);
 }

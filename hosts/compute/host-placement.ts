@@ -5,9 +5,9 @@
 import { demandOf, fits, SPREAD, traitsMatch, weigh, type BidView, type ClaimView } from '../../actors/scheduler/index.js';
 import { refuse, type Refusal } from '../../supervision/index.js';
 import { commit, type HostContext, type HostDeps } from './host-context.js';
-import type { HostMessage, UnclaimView } from './host-messages.js';
+import type { HostClaim, HostMessage, UnclaimView } from './host-messages.js';
 import { ClaimRefused, NoFit } from './errors.js';
-import { addClaim, hostCapacity, own, removeClaim } from './host-state.js';
+import { claimKey, claimOf, hostCapacity, withClaim, withoutClaim } from './host-state.js';
 
 type Msg<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
 
@@ -22,7 +22,7 @@ export function bid(ctx: HostContext, msg: Msg<'bid'>): BidView | Refusal {
   if (!state.registered || inventory === null) return refuse(NoFit(`host ${hostId} is not registered`, { hostId }));
   if (state.failed) return refuse(NoFit(`host ${hostId} is down`, { hostId }));
   if (!state.enabled) return refuse(NoFit(`host ${hostId} is disabled`, { hostId }));
-  if (own(state.claims, request.instanceId) !== undefined) return { hostId, weight: OWN_CLAIM_WEIGHT };
+  if (claimOf(ctx.entries, request.instanceId) !== undefined) return { hostId, weight: OWN_CLAIM_WEIGHT };
   if (request.excludeHosts?.includes(hostId) === true) return refuse(NoFit(`host ${hostId} is excluded`, { hostId }));
   if (request.zone !== undefined && request.zone !== inventory.zone) return refuse(NoFit(`host ${hostId} is in zone ${inventory.zone}`, { hostId }));
   if (!traitsMatch(inventory.traits ?? [], request.requiredTraits, request.forbiddenTraits)) return refuse(NoFit(`host ${hostId} lacks a required trait or has a forbidden one`, { hostId }));
@@ -32,12 +32,12 @@ export function bid(ctx: HostContext, msg: Msg<'bid'>): BidView | Refusal {
   return { hostId, weight: weigh(capacity, state.used, demand, msg.weighers ?? SPREAD) };
 }
 
-export async function claim(ctx: HostContext, deps: HostDeps, msg: Msg<'claim'>): Promise<ClaimView | Refusal> {
+export function claim(ctx: HostContext, deps: HostDeps, msg: Msg<'claim'>): ClaimView | Refusal {
   const state = ctx.state;
   const hostId = ctx.id;
   const cpuPolicy = msg.cpuPolicy ?? 'shared';
   const granted: ClaimView = { hostId, instanceId: msg.instanceId, resources: msg.resources };
-  const existing = own(state.claims, msg.instanceId);
+  const existing = claimOf(ctx.entries, msg.instanceId);
   if (existing !== undefined) {
     const same =
       existing.cpuPolicy === cpuPolicy &&
@@ -53,15 +53,15 @@ export async function claim(ctx: HostContext, deps: HostDeps, msg: Msg<'claim'>)
   const capacity = hostCapacity(inventory);
   const demand = demandOf(msg.resources, cpuPolicy, capacity.cpuRatio);
   if (!fits(capacity, state.used, demand)) return refuse(ClaimRefused(`host ${hostId} has not enough free capacity`, { hostId }));
-  // Checked and taken in one synchronous step: a racing claim is judged after this one.
-  addClaim(state, msg.instanceId, { resources: msg.resources, cpuPolicy, groupId: msg.groupId ?? null });
-  await commit(ctx, deps, state);
+  // Checked and taken in one synchronous step (persist shows it at once): a racing claim is
+  // judged after this one. The reply waits until the claim is durable.
+  const held: HostClaim = { resources: msg.resources, cpuPolicy, groupId: msg.groupId ?? null };
+  commit(ctx, deps, withClaim(state, held), { put: [[claimKey(msg.instanceId), held]] });
   return granted;
 }
 
-export async function unclaim(ctx: HostContext, deps: HostDeps, msg: Msg<'unclaim'>): Promise<UnclaimView> {
-  const state = ctx.state;
-  const released = removeClaim(state, msg.instanceId);
-  if (released) await commit(ctx, deps, state);
-  return { hostId: ctx.id, instanceId: msg.instanceId, released };
+export function unclaim(ctx: HostContext, deps: HostDeps, msg: Msg<'unclaim'>): UnclaimView {
+  const held = claimOf(ctx.entries, msg.instanceId);
+  if (held !== undefined) commit(ctx, deps, withoutClaim(ctx.state, held), { remove: [claimKey(msg.instanceId)] });
+  return { hostId: ctx.id, instanceId: msg.instanceId, released: held !== undefined };
 }
