@@ -1,12 +1,14 @@
 // A host's claims and domains are its entries, one store key each: a claim, a spawn, its outcome
 // and an unclaim write only their own entry and a record that does not grow with what the host
 // holds; a new system over the same store rebuilds claims, usage and domains from the entries;
-// a host stored with its claims and domains inline (before entries) is migrated on activation.
+// a host stored with its claims and domains inline (before entries) is migrated on activation;
+// a boot starts only once its domain's write is durable (fault injection: a refused write).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
-import type { HostClaim } from '../../hosts/compute/index.js';
+import { createFakeDriver, type DomainSpec, type DriverContext, type HostClaim } from '../../hosts/compute/index.js';
 import { createMemoryStore, type EntryChanges, type MemoryStore, type PersistOptions, type StoredRecord } from '../../supervision/index.js';
+import { err, Internal } from '../../transports/errors.js';
 import { shardOf } from '../../transports/topics.js';
 import { HOST, startCluster } from '../scheduler/cluster.js';
 import { registerOutcomeKind } from './outcome-kind.js';
@@ -98,4 +100,43 @@ void test('a host stored with inline claims and domains is migrated to entries o
   // It keeps working: unclaims give the room back, claims are judged against the migrated usage.
   assert.ok((await c.host('old').ask({ type: 'unclaim', caller: SYSTEM_CALLER, instanceId: 'a' })).ok);
   assert.deepEqual((await c.describe('old')).used, { vcpus: 1, pcpus: 0, ramMb: 512, diskGb: 1 });
+});
+
+void test('a spawn whose domain write fails boots nothing; the restarted host boots it once when asked again', async (t) => {
+  // Fault injection: the store refuses the write of the spawning domain. The boot waits for that
+  // write, so the driver never starts; the host crashes, reloads (no domain), and a repeated
+  // spawn boots exactly once and tells the instance.
+  const store = createMemoryStore();
+  let failNext = false;
+  const persist = store.persist.bind(store);
+  store.persist = <S>(key: string, record: StoredRecord<S>, options: PersistOptions) => {
+    if (failNext && key === 'host/h' && options.entries?.put?.[0]?.[0] === 'd:x') {
+      failNext = false;
+      return Promise.resolve(err<void>(Internal('disk full')));
+    }
+    return persist(key, record, options);
+  };
+  const spawns: string[] = [];
+  const fake = createFakeDriver();
+  const driver = { ...fake, spawn: (spec: DomainSpec, ctx: DriverContext) => (spawns.push(spec.instanceId), fake.spawn(spec, ctx)) };
+  const c = startCluster({ store, host: { driver } });
+  t.after(() => c.stop());
+  const outcomes = registerOutcomeKind(c.system);
+  await c.register('h', HOST);
+  const h = c.host('h');
+  assert.ok((await h.ask({ type: 'claim', caller: SYSTEM_CALLER, instanceId: 'x', resources: tiny })).ok);
+  failNext = true;
+  const lost = await h.ask({ type: 'spawn', caller: SYSTEM_CALLER, instanceId: 'x', replyTo: 'instance/x' });
+  assert.equal(lost.ok, false, 'no reply for a write that failed');
+  assert.deepEqual(spawns, [], 'the driver never started');
+  // The restart waits out its backoff (100-120 ms on the virtual clock).
+  const described = c.describe('h');
+  await c.clock.advanceAsync(1000);
+  const reloaded = await described;
+  assert.equal(reloaded.domains.x, undefined);
+  assert.deepEqual(Object.keys(reloaded.claims), ['x']);
+  assert.ok((await h.ask({ type: 'spawn', caller: SYSTEM_CALLER, instanceId: 'x', replyTo: 'instance/x' })).ok);
+  assert.deepEqual(await outcomes.next('x'), { type: 'spawned', hostId: 'h' });
+  assert.deepEqual(spawns, ['x']);
+  assert.equal((await c.describe('h')).domains.x?.state, 'running');
 });
