@@ -12,7 +12,7 @@ import type { CreateMessage } from './instance-messages.js';
 import { getFlavor, getKeypair, getServerGroup, putSummary, releaseQuota, reserveQuota } from './instance-ports.js';
 import { POWER, viewOf, type InstanceRecord, type InstanceView, type ServerGroupRef } from './instance-record.js';
 import { CREATED } from './instance-status.js';
-import { current, RESUME, reservedHere, write, type InstanceContext, type WorkflowSettings } from './instance-workflow.js';
+import { current, RESUME, reservedHere, summaryOf, write, type InstanceContext, type WorkflowSettings } from './instance-workflow.js';
 
 /** Nova answers a missing flavor, key pair or group in a create as bad input (400); another project's group is missing too. */
 function asBadInput(error: ErrorValue, missing: boolean, message: string): ErrorValue {
@@ -83,7 +83,7 @@ export async function create(ctx: InstanceContext, s: WorkflowSettings, msg: Cre
   // Granted (and durable at the quota actor): the build's first step need not ask again.
   reservedHere.add(ctx);
   const written = current(ctx);
-  await putSummary(ctx, written.projectId, { id: written.id, name: written.name, status: written.status, flavorId: written.flavor.id, createdAt: written.createdAt, updatedAt: written.updatedAt, revision: ctx.revision });
+  await putSummary(ctx, written.projectId, summaryOf(written, ctx.revision));
   publishStatus(s.events, written, null, now);
   ctx.self.tell({ type: 'resume' });
   return viewOf(written);

@@ -24,7 +24,7 @@ import {
   unclaimOn,
   type PowerAction,
 } from './instance-ports.js';
-import { POWER, type Fault, type InstanceRecord, type InstanceState } from './instance-record.js';
+import { POWER, viewOf, type Fault, type InstanceRecord, type InstanceState } from './instance-record.js';
 import { transition, type Transition } from './instance-status.js';
 import type { ServerSummary } from './servers-index.js';
 
@@ -81,8 +81,26 @@ export function needsWork(r: InstanceRecord): boolean {
   return r.taskState !== null || r.claimIntents.length > 0 || quotaDue(r) !== null || (r.inGroup && gone(r));
 }
 
-function summaryOf(r: InstanceRecord, revision: number): ServerSummary {
-  return { id: r.id, name: r.name, status: r.status, flavorId: r.flavor.id, createdAt: r.createdAt, updatedAt: r.updatedAt, revision };
+export function summaryOf(r: InstanceRecord, revision: number): ServerSummary {
+  return { id: r.id, name: r.name, status: r.status, flavorId: r.flavor.id, createdAt: r.createdAt, updatedAt: r.updatedAt, revision, view: { ...viewOf(r) } };
+}
+
+/** Whether what a settled server shows changed (updatedAt aside): its index summary must follow. */
+function shownChanged(prev: InstanceRecord, next: InstanceRecord): boolean {
+  return (
+    prev.taskState !== next.taskState ||
+    prev.powerState !== next.powerState ||
+    prev.hostId !== next.hostId ||
+    prev.zone !== next.zone ||
+    prev.keyName !== next.keyName ||
+    prev.imageId !== next.imageId ||
+    prev.flavor !== next.flavor ||
+    prev.metadata !== next.metadata ||
+    prev.fault !== next.fault ||
+    prev.launchedAt !== next.launchedAt ||
+    prev.terminatedAt !== next.terminatedAt ||
+    (prev.group?.id ?? null) !== (next.group?.id ?? null)
+  );
 }
 
 function remind(ctx: InstanceContext, s: WorkflowSettings): Promise<void> {
@@ -114,7 +132,13 @@ export async function write(ctx: InstanceContext, s: WorkflowSettings, next: Ins
 /** Whether the index shows the record now (no update needed, or the update was taken). */
 async function syncIndex(ctx: InstanceContext, prev: InstanceState, next: InstanceRecord): Promise<boolean> {
   if (next.status === 'DELETED') return prev?.status === 'DELETED' || (await removeSummary(ctx, next.projectId, next.id)).ok;
-  if (prev !== null && prev.status === next.status && prev.name === next.name) return true;
+  // Status and name changes always (plain listings and filters show them), a task starting or
+  // ending, and what a settled server shows: a detail listing takes a settled server's view from
+  // the index and asks the server itself only while a task is under way.
+  if (prev !== null && prev.status === next.status && prev.name === next.name) {
+    const settled = next.taskState === null;
+    if (settled === (prev.taskState === null) && (!settled || !shownChanged(prev, next))) return true;
+  }
   return (await putSummary(ctx, next.projectId, summaryOf(next, ctx.revision))).ok;
 }
 

@@ -2,6 +2,9 @@
 // actors themselves (they put after every persisted change, and remove once DELETED), so that a
 // listing (Nova's GET /servers) is one ask instead of one per server. Newest first, as in Nova.
 // Each summary is one store entry, so a put writes one summary, not the whole project's list.
+// A summary also carries the server's whole view as of its last settled state (no task under
+// way), which is what a detail listing shows: GET /servers/detail asks only the servers whose
+// task is under way, as Nova reads its instances table rather than each compute host.
 import { Type, type Static } from '@sinclair/typebox';
 import { compileCheck } from '../schema-check.js';
 import { defineKind, refuse, type KindDefinition } from '../../supervision/index.js';
@@ -24,6 +27,11 @@ export const ServerSummary = Type.Object(
     updatedAt: Type.Number(),
     /** The server record's revision: an older summary never overwrites a newer one. */
     revision: Type.Integer({ minimum: 1 }),
+    /**
+     * The server's view (the instance actor's `show` answer) when this summary was put; exact for
+     * a settled server, except `updatedAt`, which bookkeeping writes move without a new put.
+     */
+    view: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },
 );
@@ -42,6 +50,8 @@ export const ServersIndexMessage = Type.Union([
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
       /** The last id of the previous page. */
       marker: Type.Optional(Id),
+      /** With each server's view (a detail listing); without, summaries only. */
+      detail: Type.Optional(Type.Boolean()),
     },
     { additionalProperties: false },
   ),
@@ -58,6 +68,12 @@ export type ServersIndexReply = { readonly servers: readonly ServerSummary[] } |
 export type ServersIndexKind = KindDefinition<ServersIndexState, ServersIndexMessage, ServersIndexReply, ServerSummary>;
 
 const invalid = compileCheck(ServersIndexMessage);
+
+function withoutView(s: ServerSummary): ServerSummary {
+  if (s.view === undefined) return s;
+  const { view: _view, ...summary } = s;
+  return summary;
+}
 
 /** Newest first; ties by id, so pages are stable. */
 function newestFirst(a: ServerSummary, b: ServerSummary): number {
@@ -104,7 +120,8 @@ export function createServersIndexKind(): ServersIndexKind {
             if (at < 0) return refuse(BadRequest(`marker ${msg.marker} not found`, { field: 'marker' }));
             all = all.slice(at + 1);
           }
-          return { servers: msg.limit === undefined ? all : all.slice(0, msg.limit) };
+          const page = msg.limit === undefined ? all : all.slice(0, msg.limit);
+          return { servers: msg.detail === true ? page : page.map(withoutView) };
         }
         default: {
           const never: never = msg;

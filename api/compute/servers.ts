@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { INSTANCE_KIND, SERVERS_KIND, STATUSES, type InstanceView, type ServerSummary } from '../../actors/compute/index.js';
 import { IDENTITY_KIND, type ProjectView } from '../../actors/identity/index.js';
-import { BadRequest, NotFound } from '../../transports/errors.js';
+import { BadRequest, NotFound, ok } from '../../transports/errors.js';
 import { ask, authOf, tryAsk } from '../auth.js';
 import { fail } from '../errors.js';
 import { paginate, type Collection } from '../paging.js';
@@ -64,7 +64,7 @@ async function projectsToList(req: FastifyRequest<{ Querystring: ServerListQuery
   return projects.map((p) => p.id);
 }
 
-async function listServers(req: FastifyRequest<{ Querystring: ServerListQuery }>) {
+async function listServers(req: FastifyRequest<{ Querystring: ServerListQuery }>, detail = false) {
   const q = req.query;
   const status = q.status?.toUpperCase();
   // Before 2.38 an unknown status matches nothing (later versions answer 400).
@@ -73,7 +73,7 @@ async function listServers(req: FastifyRequest<{ Querystring: ServerListQuery }>
   const projects = await projectsToList(req);
   const lists = await Promise.all(
     projects.map(async (projectId) => {
-      const listed = await ask<{ servers: readonly ServerSummary[] }>(req, SERVERS_KIND, projectId, 'list', status === undefined ? {} : { status });
+      const listed = await ask<{ servers: readonly ServerSummary[] }>(req, SERVERS_KIND, projectId, 'list', { ...(status === undefined ? {} : { status }), ...(detail ? { detail } : {}) });
       return listed.servers.map((s) => ({ ...s, projectId }));
     }),
   );
@@ -82,9 +82,18 @@ async function listServers(req: FastifyRequest<{ Querystring: ServerListQuery }>
   return paginate(all, q, servers);
 }
 
-async function details(req: FastifyRequest, ids: readonly string[]): Promise<Record<string, unknown>[]> {
+/**
+ * The detail bodies of listed servers: a settled server's view comes with its summary (the index
+ * keeps it current); only servers with a task under way (or listed without a view) are asked.
+ */
+async function details(req: FastifyRequest, listed: readonly ServerSummary[]): Promise<Record<string, unknown>[]> {
   const ctx = await serverContext(req);
-  const shown = await Promise.all(ids.map((id) => tryAsk<InstanceView>(req, INSTANCE_KIND, id, 'show')));
+  const shown = await Promise.all(
+    listed.map(async (s) => {
+      const view = s.view as InstanceView | undefined;
+      return view !== undefined && view.taskState === null ? ok(view) : tryAsk<InstanceView>(req, INSTANCE_KIND, s.id, 'show');
+    }),
+  );
   // A server deleted between the listing and its show is simply gone.
   return shown.flatMap((s) => {
     if (s.ok) return [serverBody(req, s.value, ctx)];
@@ -157,8 +166,8 @@ export async function serverRoutes(fastify: FastifyInstance): Promise<void> {
     return { servers: page.items.map((s) => ({ id: s.id, name: s.name, links: linksOf(req, 'servers', s.id) })), ...nextLinks(req, 'servers', page.next) };
   });
   fastify.get<{ Querystring: ServerListQuery }>('/servers/detail', { schema: { tags, summary: 'List servers with details', querystring: ServerListQuery, security } }, async (req) => {
-    const page = await listServers(req);
-    return { servers: await details(req, page.items.map((s) => s.id)), ...nextLinks(req, 'servers/detail', page.next) };
+    const page = await listServers(req, true);
+    return { servers: await details(req, page.items), ...nextLinks(req, 'servers/detail', page.next) };
   });
   fastify.post<{ Body: ServerCreate }>('/servers', { schema: { tags, summary: 'Create a server (202, status BUILD)', body: ServerCreate, security } }, createServer);
   fastify.get<{ Params: IdParams }>('/servers/:id', { schema: { tags, summary: 'Show a server', params: IdParams, security } }, async (req) => {
