@@ -1,7 +1,7 @@
-// The host-local domain of each VM and the hypervisor driver calls behind it. `spawn` persists
-// the domain as spawning and starts the driver outside the mailbox: the driver's outcome comes
-// back as the host's own `spawnDone`, which persists the end state and tells the instance
-// `spawned` or `spawnFailed`. A host activated with a domain still spawning that the activation
+// The host-local domain of each VM (an entry `d:<instance>`) and the hypervisor driver calls
+// behind it. `spawn` persists the domain as spawning and, once that is durable, starts the driver
+// outside the mailbox: the driver's outcome comes back as the host's own `spawnDone`, which
+// persists the end state and then tells the instance `spawned` or `spawnFailed`. A host activated with a domain still spawning that the activation
 // does not boot (the node crashed, or the actor was passivated or restarted) boots it again
 // under a new attempt number, so no boot is left hanging and a stale outcome is ignored.
 import { SYSTEM_CALLER } from '../../actors/identity/caller.js';
