@@ -4,7 +4,7 @@
 // loopback that answers the very JSON body cumulo answered (an object it serialises per request). The sides alternate, several rounds.
 // cumulo's side pays the token check, the servers index, 100 instance asks and the view building.
 // Goal: ratio (bare rps ÷ cumulo rps, i.e. cumulo's time per request ÷ the anchor's) ≤ 1.5.
-//   npx tsc -p . && node dist/bench/api.js [--servers 100] [--seconds 5] [--rounds 3] [--connections 16]
+//   npx tsc -p . && node dist/bench/api.js [--servers 100] [--seconds 5] [--rounds 3] [--connections 16] [--transport inproc|mqtt]
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -23,6 +23,8 @@ const SERVERS = Number(option('servers', '100'));
 const SECONDS = Number(option('seconds', '5'));
 const ROUNDS = Number(option('rounds', '3'));
 const CONNECTIONS = Number(option('connections', '16'));
+/** inproc (default, as embedded) or mqtt (as `cumulo up`: the embedded broker, the API on the node's endpoint). */
+const TRANSPORT = option('transport', 'inproc') === 'mqtt' ? 'mqtt' : 'inproc';
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
 
 interface Cannon {
@@ -56,7 +58,7 @@ function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-const fabric = await Fabric.start({ transport: 'inproc', apiPort: 0, hosts: 4, passwordCost: 1024, logLevel: 'error' });
+const fabric = await Fabric.start({ transport: TRANSPORT, apiPort: 0, hosts: 4, passwordCost: 1024, logLevel: 'error' });
 const api = fabric.apiUrl!;
 try {
   const login = await fetch(`${api}/identity/v3/auth/tokens`, {
@@ -127,6 +129,7 @@ try {
       ratio,
       goal: 1.5,
       met: ratio <= 1.5,
+      transport: TRANSPORT,
       servers: SERVERS,
       bodyBytes: Buffer.byteLength(bodyText),
       connections: CONNECTIONS,

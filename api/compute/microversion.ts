@@ -27,9 +27,16 @@ export function format(v: Microversion): string {
   return `${Math.floor(v / 1000)}.${v % 1000}`;
 }
 
-/** `v >= at`, with `at` written as Nova writes it ('2.19'). */
+const thresholds = new Map<string, Microversion>();
+
+/** `v >= at`, with `at` written as Nova writes it ('2.19'); the few thresholds are parsed once. */
 export function atLeast(v: Microversion, at: string): boolean {
-  return v >= parse(at)!;
+  let threshold = thresholds.get(at);
+  if (threshold === undefined) {
+    threshold = parse(at)!;
+    thresholds.set(at, threshold);
+  }
+  return v >= threshold;
 }
 
 declare module 'fastify' {

@@ -46,10 +46,35 @@ function hostStatus(s: InstanceView, ctx: ServerContext): string {
   return up === undefined ? 'UNKNOWN' : up ? 'UP' : 'DOWN';
 }
 
+interface Built {
+  readonly variant: string;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * The last body built from each view object: a detail listing's views come from the servers
+ * index, which hands out the same settled view until the server changes, so repeated listings
+ * reuse its body. Keyed by the view object, so a changed server (a new view) builds anew.
+ */
+const built = new WeakMap<InstanceView, Built>();
+
 export function serverBody(req: FastifyRequest, s: InstanceView, ctx: ServerContext): Record<string, unknown> {
   const v = req.microversion;
   const admin = ctx.caller.roles.includes('admin');
   const base = computeBase(req);
+  // An admin's host_status (2.16) follows the hosts' heartbeats, not the view: never reused.
+  const reusable = !(admin && atLeast(v, '2.16'));
+  const variant = `${base}|${v}|${admin}|${ctx.defaultZone}`;
+  if (reusable) {
+    const last = built.get(s);
+    if (last !== undefined && last.variant === variant) return last.body;
+  }
+  const body = buildBody(req, s, ctx, v, admin, base);
+  if (reusable) built.set(s, { variant, body });
+  return body;
+}
+
+function buildBody(req: FastifyRequest, s: InstanceView, ctx: ServerContext, v: number, admin: boolean, base: string): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: s.id,
     name: s.name,
