@@ -6,11 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startCumulo, type CumuloProcess } from '../helpers/cumulo-process.js';
+import { cliEnv, openstack as cli, openstackJson as cliJson, type Row } from '../helpers/openstack-cli.js';
 
 const run = promisify(execFile);
 const SOURCE = join(import.meta.dirname, '..', '..', '..', 'test', 'api', 'clients');
@@ -18,18 +19,10 @@ let proc: CumuloProcess;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
 
-/** The variables `source <data-dir>/openrc` would set. */
-function openrcEnv(dir: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const m of readFileSync(join(dir, 'openrc'), 'utf8').matchAll(/^export (\w+)='((?:[^']|'\\'')*)'$/gm)) vars[m[1]!] = m[2]!.replace(/'\\''/g, "'");
-  return vars;
-}
-
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cumulo-clients-'));
   proc = await startCumulo(dataDir, ['--hosts', '3'], { CUMULO_LOG_LEVEL: 'warn' });
-  // Debian's python3 first: the clients are installed for it, not for another python on PATH.
-  env = { ...process.env, ...openrcEnv(dataDir), PATH: `/usr/bin:${process.env.PATH ?? ''}`, PYTHONWARNINGS: 'ignore' };
+  env = cliEnv(dataDir);
 });
 
 after(async () => {
@@ -38,20 +31,8 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function openstack(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('openstack', args, { env, timeout: 90_000 });
-    return stdout;
-  } catch (e) {
-    const failed = e as { stdout?: string; stderr?: string; code?: number };
-    throw new Error(`openstack ${args.join(' ')} exited ${failed.code}: ${failed.stderr ?? ''}${failed.stdout ?? ''}`);
-  }
-}
-
-type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the CLI's JSON output
-async function openstackJson(...args: string[]): Promise<Row & Row[]> {
-  return JSON.parse(await openstack(...args, '-f', 'json')) as Row & Row[];
-}
+const openstack = (...args: string[]): Promise<string> => cli(env, ...args);
+const openstackJson = (...args: string[]): Promise<Row & Row[]> => cliJson(env, ...args);
 
 /** Polls `server show` (each call takes a second or two) until the status is reached. */
 async function untilStatus(name: string, status: string): Promise<void> {

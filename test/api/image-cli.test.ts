@@ -6,31 +6,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startCumulo, type CumuloProcess } from '../helpers/cumulo-process.js';
+import { cliEnv, openstack as cli, openstackJson as cliJson, type Row } from '../helpers/openstack-cli.js';
 
-const run = promisify(execFile);
 let proc: CumuloProcess;
 let dataDir: string;
 let work: string;
 let env: NodeJS.ProcessEnv;
 
-/** The variables `source <data-dir>/openrc` would set. */
-function openrcEnv(dir: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const m of readFileSync(join(dir, 'openrc'), 'utf8').matchAll(/^export (\w+)='((?:[^']|'\\'')*)'$/gm)) vars[m[1]!] = m[2]!.replace(/'\\''/g, "'");
-  return vars;
-}
-
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cumulo-image-cli-'));
   work = mkdtempSync(join(tmpdir(), 'cumulo-image-cli-files-'));
   proc = await startCumulo(dataDir, ['--hosts', '1'], { CUMULO_LOG_LEVEL: 'warn' });
-  env = { ...process.env, ...openrcEnv(dataDir), PATH: `/usr/bin:${process.env.PATH ?? ''}`, PYTHONWARNINGS: 'ignore' };
+  env = cliEnv(dataDir);
 });
 
 after(async () => {
@@ -40,20 +32,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function openstack(...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run('openstack', args, { env, timeout: 90_000 });
-    return stdout;
-  } catch (e) {
-    const failed = e as { stdout?: string; stderr?: string; code?: number };
-    throw new Error(`openstack ${args.join(' ')} exited ${failed.code}: ${failed.stderr ?? ''}${failed.stdout ?? ''}`);
-  }
-}
-
-type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the CLI's JSON output
-async function openstackJson(...args: string[]): Promise<Row & Row[]> {
-  return JSON.parse(await openstack(...args, '-f', 'json')) as Row & Row[];
-}
+const openstack = (...args: string[]): Promise<string> => cli(env, ...args);
+const openstackJson = (...args: string[]): Promise<Row & Row[]> => cliJson(env, ...args);
 
 /** A sparse 8 MiB disk with 300 kB of random data at 1 MiB, as qcow2 by qemu-img. */
 function qcow2File(): string {

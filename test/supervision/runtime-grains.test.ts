@@ -3,6 +3,7 @@
 // (inc, seq), BAD_MESSAGE for malformed bodies, and restarts that reload from the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { delegatingStore } from '../helpers/store-wrapper.js';
 import { settle, VirtualClock } from '../../transports/clock.js';
 import type { Result } from '../../transports/errors.js';
 import { shardOf } from '../../transports/topics.js';
@@ -53,21 +54,12 @@ class HeldStore {
 
   wrap(): ActorStore {
     const inner = this.inner;
-    return {
-      load: <S>(key: string) => inner.load<S>(key),
+    return delegatingStore(inner, {
       persist: <S>(key: string, record: StoredRecord<S>, options: PersistOptions): Promise<Result<void>> => {
         if (!this.hold) return inner.persist(key, record, options);
         return new Promise<void>((resolve) => this.held.push(resolve)).then(() => inner.persist(key, record, options));
       },
-      remove: (key, options) => inner.remove(key, options),
-      shardEpoch: (shard) => inner.shardEpoch(shard),
-      acquireShard: (shard, owner) => inner.acquireShard(shard, owner),
-      putReminder: (r) => inner.putReminder(r),
-      deleteReminder: (key, name) => inner.deleteReminder(key, name),
-      reminders: () => inner.reminders(),
-      flushed: () => inner.flushed(),
-      close: () => inner.close(),
-    };
+    });
   }
 
   release(): void {

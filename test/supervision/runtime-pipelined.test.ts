@@ -5,6 +5,7 @@
 // keeps the replies of earlier durable writes, and passivation waits for pending writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { delegatingStore } from '../helpers/store-wrapper.js';
 import { settle, VirtualClock } from '../../transports/clock.js';
 import { err, type Result } from '../../transports/errors.js';
 import { createActorSystem, createMemoryStore, defineKind, StoreIo } from '../../supervision/index.js';
@@ -51,19 +52,10 @@ class GateStore {
 
   wrap(): ActorStore {
     const inner = this.inner;
-    return {
-      load: <S>(key: string) => inner.load<S>(key),
+    return delegatingStore(inner, {
       persist: <S>(key: string, record: StoredRecord<S>, options: PersistOptions): Promise<Result<void>> =>
         new Promise((resolve) => this.gated.push({ key, record, options, resolve })),
-      remove: (key, options) => inner.remove(key, options),
-      shardEpoch: (shard) => inner.shardEpoch(shard),
-      acquireShard: (shard, owner) => inner.acquireShard(shard, owner),
-      putReminder: (r) => inner.putReminder(r),
-      deleteReminder: (key, name) => inner.deleteReminder(key, name),
-      reminders: () => inner.reminders(),
-      flushed: () => inner.flushed(),
-      close: () => inner.close(),
-    };
+    });
   }
 
   /** Writes the first n gated persists, in order, as one group; resolves once they settled. */

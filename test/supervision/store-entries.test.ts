@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { delegatingStore } from '../helpers/store-wrapper.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,18 +100,7 @@ const index = defineKind<{ count: number }, IndexMsg, Array<[string, number]>, n
 
 /** The store without loadEntries, as a store written before entries existed would be. */
 function withoutEntries(inner: ActorStore): ActorStore {
-  return {
-    load: (key) => inner.load(key),
-    persist: (key, record, options) => inner.persist(key, record, options),
-    remove: (key, options) => inner.remove(key, options),
-    shardEpoch: (shard) => inner.shardEpoch(shard),
-    acquireShard: (shard, owner) => inner.acquireShard(shard, owner),
-    putReminder: (r) => inner.putReminder(r),
-    deleteReminder: (key, name) => inner.deleteReminder(key, name),
-    reminders: () => inner.reminders(),
-    flushed: () => inner.flushed(),
-    close: () => inner.close(),
-  };
+  return delegatingStore(inner);
 }
 
 for (const variant of ['lmdb', 'no-entries store'] as const) {
