@@ -224,7 +224,7 @@ async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void
   if (quota === 'reserving') {
     // Persisted before the reservation was asked for: ask again (reserve is idempotent per id).
     const reserved = await reserveQuota(ctx, r.projectId, r.id, r.flavor);
-    if (!reserved.ok && retryLater(ctx, s, r, reserved.error)) return;
+    if (!reserved.ok && retryLater(ctx, s, r, reserved.error)) return retrySoon(ctx, s, r);
     if (!reserved.ok) return buildFailed(ctx, s, fault(ctx, reserved.error.status, reserved.error.message));
     quota = 'reserved';
   }
@@ -243,7 +243,7 @@ async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void
   });
   const placed = await placeInstance(refs, request.value, s.placement);
   r = current(ctx);
-  if (!placed.ok && retryLater(ctx, s, r, placed.error)) return;
+  if (!placed.ok && retryLater(ctx, s, r, placed.error)) return retrySoon(ctx, s, r);
   if (!placed.ok) return buildFailed(ctx, s, placementFault(ctx, r, placed.error), { quota });
   const hostId = placed.value.hostId;
   const strays = intents.filter((h) => h !== hostId);
@@ -259,6 +259,17 @@ async function schedule(ctx: InstanceContext, s: WorkflowSettings): Promise<void
  */
 function retryLater(ctx: InstanceContext, s: WorkflowSettings, r: InstanceRecord, error: ErrorValue): boolean {
   return error.retryable && ctx.clock.now() - r.createdAt < s.retryScheduleForMs;
+}
+
+/**
+ * Brings the next try forward: a failure that may pass (a service still starting after a restart)
+ * is tried again after an eighth of the build's age (at least a quarter second, at most the
+ * reminder's period), not a whole period later; the durable reminder keeps its period after it.
+ */
+function retrySoon(ctx: InstanceContext, s: WorkflowSettings, r: InstanceRecord): Promise<void> {
+  const age = ctx.clock.now() - r.createdAt;
+  const delay = Math.min(s.resumeEveryMs, Math.max(250, Math.round(age / 8)));
+  return ctx.setReminder(RESUME, delay, { periodMs: s.resumeEveryMs });
 }
 
 function placementFault(ctx: InstanceContext, r: InstanceRecord, error: ErrorValue): Fault {

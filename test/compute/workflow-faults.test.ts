@@ -160,6 +160,19 @@ function flakyScheduler(times: number): (kind: SchedulerKind) => SchedulerKind {
   });
 }
 
+void test('a scheduler unavailable for a moment is tried again within seconds, not a reminder period later', async (t) => {
+  // The default period (30 s): a build refused three times by a starting scheduler must not wait
+  // 3 × 30 s, as it would if only the periodic reminder tried again.
+  const c = await startCompute({ scheduler: flakyScheduler(3) });
+  t.after(() => c.stop());
+  const start = c.clock.now();
+  const created = await c.create(ALICE);
+  assert.ok(created.ok);
+  await c.reach(created.value.id, 'ACTIVE');
+  const took = c.clock.now() - start;
+  assert.ok(took < 5_000, `ACTIVE after ${took} ms of virtual time`);
+});
+
 void test('a scheduler briefly unavailable delays the build; unavailable for too long, the build fails', async (t) => {
   const c = await startCompute({ scheduler: flakyScheduler(3), instances: { resumeEveryMs: 1_000 } });
   t.after(() => c.stop());
